@@ -1,0 +1,109 @@
+"""Assets: list, read, delete, and download the original bytes with range requests."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi.responses import StreamingResponse
+
+from ingest import assets_service
+from ingest.models import source_key
+from ingest.schemas import AssetOut
+from shopcast.api.pagination import Page, PageParams, next_cursor, page_params
+from shopcast.auth.dependencies import CurrentUser, DbSession
+from shopcast.errors import ShopcastError
+from shopcast.runtime import Runtime
+
+router = APIRouter(prefix="/v1/assets", tags=["assets"])
+AssetId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"description": "error", "content": {"application/json": {}}} for code in (401, 404, 409, 416, 422)
+}
+
+
+class RangeNotSatisfiable(ShopcastError):
+    status = 416
+    default_code = "range_not_satisfiable"
+
+
+@router.get("", response_model=Page[AssetOut], responses=_ERRORS)
+def list_assets(
+    session: DbSession, user: CurrentUser, page: Annotated[PageParams, Depends(page_params)]
+) -> Page[AssetOut]:
+    rows = assets_service.list_visible(session, user, page.limit, page.cursor)
+    items = [assets_service.to_out(session, asset) for asset in rows[: page.limit]]
+    return Page[AssetOut](items=items, next_cursor=next_cursor(rows, page.limit))
+
+
+@router.get("/{asset_id}", response_model=AssetOut, responses=_ERRORS)
+def get_asset(session: DbSession, user: CurrentUser, asset_id: AssetId) -> AssetOut:
+    return assets_service.to_out(session, assets_service.get_visible(session, user, asset_id))
+
+
+@router.delete("/{asset_id}", status_code=204, response_class=Response, responses=_ERRORS)
+def delete_asset(request: Request, session: DbSession, user: CurrentUser, asset_id: AssetId) -> Response:
+    runtime: Runtime = request.app.state.runtime
+    assets_service.delete_asset(session, runtime.store, user, asset_id)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/{asset_id}/source",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
+        206: {"description": "partial content", "content": {"application/octet-stream": {}}},
+        **_ERRORS,
+    },
+)
+def download_source(
+    request: Request, session: DbSession, user: CurrentUser, asset_id: AssetId
+) -> StreamingResponse:
+    """The original bytes, byte-identical to the upload; honours a single `Range: bytes=` range."""
+    runtime: Runtime = request.app.state.runtime
+    asset = assets_service.source_ready(session, user, asset_id)
+    key = source_key(asset.id)
+    size = runtime.store.size(key)
+    if size is None:
+        raise ShopcastError("the source is not stored", code="source_missing")
+    start, end, partial = _byte_range(request.headers.get("range"), size)
+    headers = {
+        "Accept-Ranges": "bytes",
+        "Content-Length": str(end - start + 1 if size else 0),
+        "Content-Disposition": f'attachment; filename="{_safe_filename(asset.filename)}"',
+    }
+    if partial:
+        headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    body = runtime.store.iter_range(key, start, end) if size else iter(())
+    return StreamingResponse(
+        body, status_code=206 if partial else 200, headers=headers, media_type="application/octet-stream"
+    )
+
+
+def _byte_range(header: str | None, size: int) -> tuple[int, int, bool]:
+    if not header or size == 0:
+        return 0, max(size - 1, 0), False
+    match = _RANGE.match(header.strip())
+    if not match or match.groups() == ("", ""):
+        raise RangeNotSatisfiable(
+            "only one range of the form bytes=start-end is supported",
+            headers={"Content-Range": f"bytes */{size}"},
+        )
+    first, last = match.groups()
+    if first == "":
+        start, end = max(0, size - int(last)), size - 1
+    else:
+        start, end = int(first), min(int(last) if last else size - 1, size - 1)
+    if start >= size or start > end:
+        raise RangeNotSatisfiable(
+            f"the range lies outside the {size} bytes", headers={"Content-Range": f"bytes */{size}"}
+        )
+    return start, end, True
+
+
+def _safe_filename(name: str | None) -> str:
+    cleaned = re.sub(r"[^A-Za-z0-9._-]", "_", name or "source")
+    return cleaned[:200] or "source"

@@ -1,0 +1,130 @@
+"""Reading, listing and deleting assets, as their owners, PDs and admins may; and probe outcomes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ingest.models import Asset, AssetState, Upload, source_key
+from ingest.rejections import REJECTION_CODES
+from ingest.schemas import (
+    AssetOut,
+    ErrorInfo,
+    JobOut,
+    PlaybackOut,
+    SourceOut,
+    ThumbnailsOut,
+    UploadProgressOut,
+)
+from shopcast.auth.service import Principal, visible_owner_ids
+from shopcast.errors import Conflict, NotFound
+from shopcast.events.service import emit
+from shopcast.jobs.models import Job
+from shopcast.storage import ObjectStore, StagingState
+
+
+def get_visible(session: Session, principal: Principal, asset_id: str) -> Asset:
+    """The asset if `principal` may see it; NotFound otherwise (never a hint that it exists)."""
+    asset = session.get(Asset, asset_id)
+    owners = visible_owner_ids(session, principal)
+    if asset is None or (owners is not None and asset.owner_id not in owners):
+        raise NotFound("no such asset")
+    return asset
+
+
+def list_visible(session: Session, principal: Principal, limit: int, cursor: str | None) -> list[Asset]:
+    """Newest first; fetches limit + 1 rows so the caller can tell whether another page exists."""
+    query = select(Asset).order_by(Asset.id.desc()).limit(limit + 1)
+    owners = visible_owner_ids(session, principal)
+    if owners is not None:
+        query = query.where(Asset.owner_id.in_(owners))
+    if cursor:
+        query = query.where(Asset.id < cursor)
+    return list(session.scalars(query))
+
+
+def delete_asset(session: Session, store: ObjectStore, principal: Principal, asset_id: str) -> None:
+    """Delete the asset, its upload, jobs and every stored output."""
+    asset = get_visible(session, principal, asset_id)
+    upload = session.get(Upload, asset_id)
+    if upload is not None and upload.completed_at is None:
+        store.abort_staging(source_key(asset_id), StagingState.from_json(upload.staging))
+    session.delete(asset)
+    store.delete_prefix(f"assets/{asset_id}/")
+
+
+def source_ready(session: Session, principal: Principal, asset_id: str) -> Asset:
+    asset = get_visible(session, principal, asset_id)
+    upload = session.get(Upload, asset_id)
+    if upload is not None and upload.completed_at is None:
+        raise Conflict("the upload has not finished yet", code="upload_incomplete")
+    return asset
+
+
+def mark_probed(session: Session, asset_id: str, source: dict[str, Any]) -> None:
+    asset = session.get(Asset, asset_id)
+    if asset is None:
+        return
+    asset.source = source
+    asset.state = AssetState.ready
+    emit(
+        session,
+        "asset.ready",
+        owner_id=asset.owner_id,
+        subject_id=asset.id,
+        data={"id": asset.id, "source": source},
+    )
+
+
+def mark_refused(session: Session, asset_id: str, code: str, message: str) -> None:
+    """A rejection code ends the asset `rejected`; anything else (a crash, a lost worker) `failed`."""
+    asset = session.get(Asset, asset_id)
+    if asset is None:
+        return
+    rejected = code in REJECTION_CODES
+    asset.state = AssetState.rejected if rejected else AssetState.failed
+    asset.error_code, asset.error_message = code, message
+    emit(
+        session,
+        "asset.rejected" if rejected else "asset.failed",
+        owner_id=asset.owner_id,
+        subject_id=asset.id,
+        data={"id": asset.id, "error": {"code": code, "message": message}},
+    )
+
+
+def to_out(session: Session, asset: Asset) -> AssetOut:
+    upload = session.get(Upload, asset.id)
+    jobs = session.scalars(select(Job).where(Job.asset_id == asset.id).order_by(Job.created_at, Job.id))
+    return AssetOut(
+        id=asset.id,
+        state=asset.state.value,
+        title=asset.title,
+        filename=asset.filename,
+        created_at=asset.created_at,
+        upload=UploadProgressOut(offset=upload.offset, length=upload.length) if upload else None,
+        source=SourceOut.model_validate(asset.source) if asset.source else None,
+        jobs=[_job_out(job) for job in jobs],
+        renditions=[],
+        subtitles=[],
+        thumbnails=ThumbnailsOut(),
+        playback=PlaybackOut(),
+        error=ErrorInfo(code=asset.error_code, message=asset.error_message or "")
+        if asset.error_code
+        else None,
+    )
+
+
+def _job_out(job: Job) -> JobOut:
+    error = ErrorInfo(code=job.error_code, message=job.error_message or "") if job.error_code else None
+    return JobOut(
+        kind=job.kind,
+        state=job.state.value,
+        progress=job.progress,
+        attempts=job.attempts,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+        error=error,
+    )

@@ -1,0 +1,92 @@
+"""Response shapes of the ingest API (DESIGN.md: these names are fixed)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel
+
+
+class ErrorInfo(BaseModel):
+    code: str
+    message: str
+
+
+class LoudnessOut(BaseModel):
+    integrated_lufs: float
+    range_lu: float
+    true_peak_dbtp: float
+
+
+class SourceOut(BaseModel):
+    container: str
+    duration_s: float
+    width: int
+    height: int
+    fps: float
+    vfr: bool
+    video_codec: str
+    audio_codec: str | None
+    audio_channels: int | None
+    audio_sample_rate: int | None
+    rotation: int
+    interlaced: bool
+    size_bytes: int
+    loudness: LoudnessOut | None = None
+
+
+class JobOut(BaseModel):
+    kind: str
+    state: Literal["queued", "running", "succeeded", "failed"]
+    progress: float
+    attempts: int
+    started_at: datetime | None
+    finished_at: datetime | None
+    error: ErrorInfo | None
+
+
+class RenditionOut(BaseModel):
+    width: int
+    height: int
+    bitrate: int
+    codec: str
+    passthrough: bool
+    state: str
+
+
+class SubtitleOut(BaseModel):
+    language: str
+    kind: Literal["transcript", "translation"]
+    vtt_url: str
+    srt_url: str
+
+
+class ThumbnailsOut(BaseModel):
+    poster_url: str | None = None
+    storyboard_vtt_url: str | None = None
+
+
+class PlaybackOut(BaseModel):
+    hls: str | None = None
+
+
+class UploadProgressOut(BaseModel):
+    offset: int
+    length: int
+
+
+class AssetOut(BaseModel):
+    id: str
+    state: Literal["uploading", "processing", "ready", "rejected", "failed"]
+    title: str | None
+    filename: str | None
+    created_at: datetime
+    upload: UploadProgressOut | None
+    source: SourceOut | None
+    jobs: list[JobOut]
+    renditions: list[RenditionOut]
+    subtitles: list[SubtitleOut]
+    thumbnails: ThumbnailsOut
+    playback: PlaybackOut
+    error: ErrorInfo | None

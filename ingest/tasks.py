@@ -1,0 +1,60 @@
+"""Ingest's background work: the `probe` job and the expiry of abandoned uploads."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from ingest.assets_service import mark_probed, mark_refused
+from ingest.models import source_key
+from ingest.probe_runner import run_probe
+from ingest.rejections import InputRejected
+from ingest.uploads_service import expire_uploads
+from shopcast.jobs.errors import JobRejected
+from shopcast.jobs.models import Job
+from shopcast.jobs.registry import Finisher, JobContext, JobKind, register
+from shopcast.jobs.sweeper import register_periodic
+from shopcast.runtime import Runtime, current_runtime
+
+
+def probe_asset(ctx: JobContext) -> Finisher:
+    """Probe the asset's source; the finisher records `source` and moves the asset to `ready`."""
+    runtime = current_runtime()
+    assert ctx.asset_id is not None
+    source = _probe_stored(runtime, ctx.asset_id)
+
+    def finish(session: Session, job: Job) -> None:
+        mark_probed(session, ctx.asset_id or "", source)
+
+    return finish
+
+
+def _probe_stored(runtime: Runtime, asset_id: str) -> dict[str, Any]:
+    key = source_key(asset_id)
+    try:
+        local = runtime.store.local_path(key)
+        if local is not None:
+            return run_probe(local, runtime.settings)
+        runtime.settings.scratch_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=runtime.settings.scratch_dir) as scratch:
+            copy = Path(scratch) / "source"
+            runtime.store.download_to(key, copy)
+            return run_probe(copy, runtime.settings)
+    except InputRejected as rejected:
+        raise JobRejected(rejected.code, rejected.message) from rejected
+
+
+def _refuse_asset(session: Session, job: Job, code: str, message: str) -> None:
+    if job.asset_id:
+        mark_refused(session, job.asset_id, code, message)
+
+
+def _expire(runtime: Runtime) -> None:
+    expire_uploads(runtime)
+
+
+register(JobKind(name="probe", queue="probe", handler=probe_asset, on_give_up=_refuse_asset))
+register_periodic("expire_uploads", _expire)

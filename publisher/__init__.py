@@ -1,0 +1,1 @@
+"""Publisher: channel profiles, publications, deliveries and partner feeds (issue 8)."""

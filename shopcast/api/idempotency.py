@@ -1,0 +1,66 @@
+"""Idempotency-Key on creating POSTs: the first response is stored and replayed for repeats."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import JSON, Integer, String, Text, delete
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from shopcast.db import Base, UTCDateTime, utcnow
+from shopcast.errors import Conflict
+
+
+class IdempotencyRecord(Base):
+    __tablename__ = "idempotency_keys"
+
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    method: Mapped[str] = mapped_column(String(10))
+    path: Mapped[str] = mapped_column(String(500))
+    status_code: Mapped[int] = mapped_column(Integer)
+    headers: Mapped[dict[str, str]] = mapped_column(JSON)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    status_code: int
+    headers: dict[str, str]
+    body: str
+
+
+def replay(session: Session, user_id: str, key: str, method: str, path: str) -> StoredResponse | None:
+    """The stored response for this key, or None; a key reused for another request is a 409."""
+    record = session.get(IdempotencyRecord, (user_id, key))
+    if record is None:
+        return None
+    if (record.method, record.path) != (method, path):
+        raise Conflict("this Idempotency-Key was used for a different request", code="idempotency_key_reused")
+    return StoredResponse(record.status_code, dict(record.headers), record.body)
+
+
+def remember(
+    session: Session, user_id: str, key: str, method: str, path: str, response: StoredResponse
+) -> None:
+    record = IdempotencyRecord(
+        user_id=user_id,
+        key=key,
+        method=method,
+        path=path,
+        status_code=response.status_code,
+        headers=response.headers,
+        body=response.body,
+    )
+    session.add(record)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()  # a concurrent request with the same key stored its answer first
+
+
+def forget_older_than(session: Session, cutoff: datetime) -> None:
+    session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < cutoff))

@@ -1,0 +1,83 @@
+"""The FastAPI app: mounts every domain's router, errors, metrics, rate limits and CORS."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from pydantic import BaseModel
+
+from ingest.api import router as ingest_router
+from shopcast import __version__
+from shopcast.api.metrics import Metrics, MetricsMiddleware, install_job_collector
+from shopcast.api.metrics import router as metrics_router
+from shopcast.api.ratelimit import RateLimitMiddleware
+from shopcast.celery_app import configure_celery
+from shopcast.errors import install_error_handlers
+from shopcast.jobs import dispatch
+from shopcast.runtime import Runtime, build_runtime
+from shopcast.settings import Settings, load_settings
+
+_TUS_HEADERS = [
+    "Location",
+    "Upload-Offset",
+    "Upload-Length",
+    "Upload-Expires",
+    "Tus-Resumable",
+    "Tus-Version",
+    "Tus-Extension",
+    "Tus-Max-Size",
+    "Tus-Checksum-Algorithm",
+    "Retry-After",
+]
+
+
+class Health(BaseModel):
+    status: str
+    version: str
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    runtime = build_runtime(settings)
+    metrics = Metrics()
+    install_job_collector(metrics, runtime.sessions)
+    configure_celery(settings)
+    dispatch.install()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        runtime.engine.dispose()
+
+    app = FastAPI(title="Shopcast", version=__version__, lifespan=lifespan)
+    app.state.runtime = runtime
+    app.state.sessions = runtime.sessions
+    app.state.metrics = metrics
+    install_error_handlers(app)
+    app.add_middleware(
+        RateLimitMiddleware, per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst
+    )
+    app.add_middleware(MetricsMiddleware, metrics=lambda: metrics)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["*"],
+        allow_headers=["*"],
+        expose_headers=_TUS_HEADERS,
+    )
+
+    @app.get("/healthz", response_model=Health, tags=["ops"])
+    def healthz() -> Health:
+        return Health(status="ok", version=__version__)
+
+    app.include_router(metrics_router)
+    app.include_router(ingest_router)
+    return app
+
+
+def runtime_of(app: FastAPI) -> Runtime:
+    runtime: Runtime = app.state.runtime
+    return runtime

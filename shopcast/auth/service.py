@@ -1,0 +1,72 @@
+"""Creating users, checking tokens, and deciding whose objects a user may see."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from shopcast.auth.models import PdAssignment, Role, User
+from shopcast.errors import Conflict, NotFound, Unauthorized
+
+TOKEN_PREFIX = "sc_"  # noqa: S105 - a prefix, not a secret
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller, as request handlers and services see it."""
+
+    id: str
+    name: str
+    role: Role
+
+
+def hash_token(token: str) -> str:
+    # Tokens carry 256 random bits, so a fast hash is enough: nothing to brute-force.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_user(session: Session, name: str, role: Role) -> tuple[User, str]:
+    """Create a user; returns it with its API token, which is shown only this once."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    user = User(name=name, role=role, token_hash=hash_token(token))
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"a user named {name!r} already exists", code="user_exists") from exc
+    return user, token
+
+
+def authenticate(session: Session, token: str) -> Principal:
+    """The user owning `token`; raises Unauthorized for an unknown token."""
+    user = session.scalar(select(User).where(User.token_hash == hash_token(token)))
+    if user is None:
+        raise Unauthorized("unknown API token", code="invalid_token")
+    return Principal(id=user.id, name=user.name, role=user.role)
+
+
+def assign_pd(session: Session, pd_name: str, creator_name: str) -> None:
+    """Let a PD act for a creator; raises NotFound when either name is unknown or has the wrong role."""
+    pd = session.scalar(select(User).where(User.name == pd_name, User.role == Role.pd))
+    creator = session.scalar(select(User).where(User.name == creator_name, User.role == Role.creator))
+    if pd is None or creator is None:
+        raise NotFound("no such pd or creator")
+    if session.get(PdAssignment, (pd.id, creator.id)) is None:
+        session.add(PdAssignment(pd_id=pd.id, creator_id=creator.id))
+
+
+def visible_owner_ids(session: Session, principal: Principal) -> list[str] | None:
+    """Owners whose objects `principal` may read; None means every owner (admins)."""
+    if principal.role is Role.admin:
+        return None
+    if principal.role is Role.pd:
+        creators = session.scalars(select(PdAssignment.creator_id).where(PdAssignment.pd_id == principal.id))
+        return [principal.id, *creators]
+    if principal.role is Role.creator:
+        return [principal.id]
+    return []

@@ -1,0 +1,141 @@
+"""The `shopcast` command: run the service, manage users, upload footage."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from shopcast.settings import load_settings
+
+app = typer.Typer(help="Shopcast: media pipeline for live commerce.", no_args_is_help=True)
+users_app = typer.Typer(help="Users and their API tokens.", no_args_is_help=True)
+assets_app = typer.Typer(help="Assets: upload footage.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+app.add_typer(assets_app, name="assets")
+
+ALL_QUEUES = "probe,transcode,subtitles,render,publish,webhooks"
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date."""
+    from shopcast.migrations import upgrade
+
+    upgrade(load_settings())
+    typer.echo("database is up to date")
+
+
+@app.command()
+def api(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
+    """Serve the HTTP API (production: one of many API processes)."""
+    import uvicorn
+
+    uvicorn.run(
+        "shopcast.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        timeout_graceful_shutdown=10,
+    )
+
+
+@app.command()
+def worker(
+    queues: Annotated[str, typer.Option(help="Comma-separated queues to consume.")] = ALL_QUEUES,
+    concurrency: Annotated[int | None, typer.Option(help="Parallel jobs (default: settings).")] = None,
+    name: Annotated[str | None, typer.Option(help="Worker node name.")] = None,
+) -> None:
+    """Run a Celery worker on the given queues."""
+    from shopcast.celery_app import configure_celery
+
+    settings = load_settings()
+    celery = configure_celery(settings)
+    import shopcast.jobs.tasks  # noqa: F401  (registers the task and the sweeper)
+
+    argv = [
+        "worker",
+        f"--queues={queues}",
+        f"--concurrency={concurrency or settings.worker_concurrency}",
+        "--loglevel=INFO",
+        "--without-gossip",
+        "--without-mingle",
+    ]
+    if name:
+        argv.append(f"--hostname={name}")
+    celery.worker_main(argv)
+
+
+@app.command()
+def up(host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Migrate, then run API and workers as one supervised process tree (Ctrl-C stops all)."""
+    from shopcast.cli.supervisor import run_supervised
+
+    raise typer.Exit(run_supervised(load_settings(), host, port))
+
+
+@users_app.command("create")
+def users_create(
+    name: Annotated[str, typer.Option(help="Unique user name.")],
+    role: Annotated[str, typer.Option(help="creator, pd, partner or admin.")],
+) -> None:
+    """Create a user; the API token is printed on the last line, once."""
+    from shopcast.auth.models import Role
+    from shopcast.auth.service import create_user
+    from shopcast.db import transaction
+    from shopcast.runtime import build_runtime
+
+    try:
+        parsed = Role(role)
+    except ValueError as exc:
+        raise typer.BadParameter("role must be creator, pd, partner or admin") from exc
+    runtime = build_runtime(load_settings())
+    with transaction(runtime.sessions) as session:
+        user, token = create_user(session, name, parsed)
+        typer.echo(f"created {parsed.value} {user.name} ({user.id})")
+    typer.echo(token)
+
+
+@users_app.command("assign")
+def users_assign(
+    pd: Annotated[str, typer.Option(help="The PD's user name.")],
+    creator: Annotated[str, typer.Option(help="The creator's user name.")],
+) -> None:
+    """Let a PD see and work on a creator's objects."""
+    from shopcast.auth.service import assign_pd
+    from shopcast.db import transaction
+    from shopcast.runtime import build_runtime
+
+    runtime = build_runtime(load_settings())
+    with transaction(runtime.sessions) as session:
+        assign_pd(session, pd, creator)
+    typer.echo(f"{pd} now works for {creator}")
+
+
+@assets_app.command("upload")
+def assets_upload(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    server: Annotated[str, typer.Option(envvar="SHOPCAST_SERVER")] = "http://127.0.0.1:8000",
+    token: Annotated[str, typer.Option(envvar="SHOPCAST_TOKEN", help="API token.")] = "",
+    title: Annotated[str | None, typer.Option(help="Asset title.")] = None,
+    chunk_mb: Annotated[int, typer.Option(help="Bytes per PATCH, in MiB.")] = 8,
+) -> None:
+    """Upload FILE with tus, resuming after a dropped connection or a restart of this command."""
+    from shopcast.cli.upload_client import upload_file
+
+    if not token:
+        raise typer.BadParameter("pass --token or set SHOPCAST_TOKEN")
+    asset_id = upload_file(file, server, token, title, chunk_mb * 1024 * 1024, _state_dir())
+    typer.echo(asset_id)
+
+
+def _state_dir() -> Path:
+    return Path(os.environ.get("XDG_STATE_HOME", Path.home() / ".local" / "state")) / "shopcast"
+
+
+if __name__ == "__main__":
+    app()

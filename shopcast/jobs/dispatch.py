@@ -1,0 +1,36 @@
+"""Send jobs to the broker only after the transaction that created them has committed."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from shopcast.jobs.service import ENQUEUE_KEY
+
+log = logging.getLogger(__name__)
+
+
+def _send_after_commit(session: Session) -> None:
+    pending = session.info.pop(ENQUEUE_KEY, [])
+    if not pending:
+        return
+    from shopcast.celery_app import send_job
+
+    for job_id, queue in pending:
+        try:
+            send_job(job_id, queue)
+        except Exception:
+            # The row is committed; the sweeper re-sends queued jobs that no worker picked up.
+            log.exception("could not enqueue job %s; the sweeper will retry", job_id)
+
+
+def _forget_on_rollback(session: Session) -> None:
+    session.info.pop(ENQUEUE_KEY, None)
+
+
+def install() -> None:
+    if not event.contains(Session, "after_commit", _send_after_commit):
+        event.listen(Session, "after_commit", _send_after_commit)
+        event.listen(Session, "after_rollback", _forget_on_rollback)

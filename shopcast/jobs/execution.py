@@ -1,0 +1,97 @@
+"""Running one job: claim, heartbeat, do the work, and finish exactly once."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from shopcast.db import transaction
+from shopcast.jobs.errors import JobRejected
+from shopcast.jobs.models import Job, JobState
+from shopcast.jobs.registry import JobContext, lookup
+from shopcast.jobs.service import claim, finish, heartbeat, requeue
+from shopcast.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+class _Heartbeat:
+    """Touches the job row while the handler runs, so the sweeper knows this worker is alive."""
+
+    def __init__(self, runtime: Runtime, job_id: str, token: str):
+        self._runtime = runtime
+        self._job_id = job_id
+        self._token = token
+        self._progress: float | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name=f"heartbeat-{job_id}")
+
+    def report(self, progress: float) -> None:
+        self._progress = progress
+
+    def __enter__(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._runtime.settings.job_heartbeat_s):
+            try:
+                with transaction(self._runtime.sessions) as session:
+                    heartbeat(session, self._job_id, self._token, self._progress)
+            except Exception:
+                log.exception("heartbeat failed for job %s", self._job_id)
+
+
+def give_up(runtime: Runtime, job_id: str, token: str, code: str, message: str) -> None:
+    """Fail a claimed job for good and let its kind react (e.g. mark the asset rejected)."""
+    with transaction(runtime.sessions) as session:
+        if finish(session, job_id, token, JobState.failed, code, message):
+            job = session.get(Job, job_id)
+            assert job is not None
+            hook = lookup(job.kind).on_give_up
+            if hook is not None:
+                hook(session, job, code, message)
+
+
+def execute(runtime: Runtime, job_id: str, worker: str) -> None:
+    """Run a job if this worker wins the claim; a lost claim or a finished job makes this a no-op."""
+    with transaction(runtime.sessions) as session:
+        token = claim(session, job_id, worker)
+        job = session.get(Job, job_id) if token else None
+        if job is None or token is None:
+            return
+        attempts, max_attempts, kind, asset_id = (
+            job.attempts,
+            job.max_attempts,
+            lookup(job.kind),
+            job.asset_id,
+        )
+    if attempts > max_attempts:
+        give_up(runtime, job_id, token, "attempts_exhausted", f"gave up after {max_attempts} attempts")
+        return
+    try:
+        with _Heartbeat(runtime, job_id, token) as beat:
+            finisher = kind.handler(JobContext(job_id, asset_id, beat.report))
+    except JobRejected as exc:
+        give_up(runtime, job_id, token, exc.code, exc.message)
+        return
+    except Exception as exc:
+        log.exception("job %s (%s) attempt %d failed", job_id, kind.name, attempts)
+        message = f"{type(exc).__name__}: {exc}"[:2000]
+        if attempts >= max_attempts:
+            give_up(runtime, job_id, token, "job_failed", message)
+        else:
+            with transaction(runtime.sessions) as session:
+                requeue(session, job_id, token, "retrying", message)
+        return
+    with transaction(runtime.sessions) as session:
+        if not finish(session, job_id, token, JobState.succeeded):
+            log.warning("job %s lost its claim before finishing; its results are dropped", job_id)
+            return
+        job = session.get(Job, job_id)
+        assert job is not None
+        finisher(session, job)

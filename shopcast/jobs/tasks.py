@@ -1,0 +1,42 @@
+"""The one Celery task: run a job row by id. Domains register what each kind of job does."""
+
+from __future__ import annotations
+
+import os
+import socket
+from typing import Any
+
+from celery.signals import worker_process_init, worker_ready, worker_shutdown
+
+import ingest.tasks  # noqa: F401  (registers the probe job and upload expiry)
+from shopcast.celery_app import RUN_JOB_TASK, celery_app
+from shopcast.jobs import dispatch
+from shopcast.jobs.execution import execute
+from shopcast.jobs.sweeper import SweeperThread
+from shopcast.runtime import current_runtime, reset_after_fork
+
+dispatch.install()
+_sweeper: SweeperThread | None = None
+
+
+@celery_app.task(name=RUN_JOB_TASK, acks_late=True, reject_on_worker_lost=True)
+def run_job(job_id: str) -> None:
+    execute(current_runtime(), job_id, f"{socket.gethostname()}:{os.getpid()}")
+
+
+@worker_process_init.connect
+def _on_child_start(**_: Any) -> None:
+    reset_after_fork()
+
+
+@worker_ready.connect
+def _start_sweeper(**_: Any) -> None:
+    global _sweeper
+    _sweeper = SweeperThread(current_runtime())
+    _sweeper.start()
+
+
+@worker_shutdown.connect
+def _stop_sweeper(**_: Any) -> None:
+    if _sweeper is not None:
+        _sweeper.stop()

@@ -1,0 +1,9 @@
+"""Every table, imported in one place for Alembic and for tests that build schemas."""
+
+from ingest.models import Asset, Upload
+from shopcast.api.idempotency import IdempotencyRecord
+from shopcast.auth.models import PdAssignment, User
+from shopcast.events.models import Event
+from shopcast.jobs.models import Job
+
+__all__ = ["Asset", "Event", "IdempotencyRecord", "Job", "PdAssignment", "Upload", "User"]

@@ -1,0 +1,86 @@
+"""The one Settings object. Every knob is an environment variable with the SHOPCAST_ prefix."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Process-wide configuration; build it once at the edge and pass it in."""
+
+    model_config = SettingsConfigDict(env_prefix="SHOPCAST_", extra="ignore")
+
+    data_dir: Path = Path("./data")
+    database_url: str | None = None
+    broker_url: str | None = None
+    storage_url: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    public_url: str = "http://127.0.0.1:8000"
+    secret_key: str = "dev-only-change-me"  # noqa: S105 - production sets SHOPCAST_SECRET_KEY
+
+    # tus uploads
+    max_upload_bytes: int = 50 * 1024**3
+    upload_expiry_s: int = 24 * 3600
+    upload_part_bytes: int = 8 * 1024 * 1024
+    upload_lock_wait_s: float = 5.0
+
+    # input limits (SPECS.md, Limits on input)
+    max_duration_s: float = 8 * 3600
+    max_long_side: int = 7680
+    max_short_side: int = 4320
+    max_fps: float = 120.0
+    max_streams: int = 16
+    probe_timeout_s: float = 30.0
+
+    # jobs
+    job_max_attempts: int = 3
+    job_heartbeat_s: float = 5.0
+    job_stale_after_s: float = 30.0
+    sweep_interval_s: float = 10.0
+    broker_polling_interval_s: float = 0.05
+    redis_visibility_timeout_s: int = 6 * 3600
+
+    # API conventions
+    rate_limit_per_minute: int = 1200
+    rate_limit_burst: int = 200
+    page_size_default: int = 50
+    page_size_max: int = 200
+    idempotency_ttl_s: int = 24 * 3600
+
+    worker_concurrency: int = Field(default=2, ge=1)
+
+    @cached_property
+    def resolved_data_dir(self) -> Path:
+        return self.data_dir.resolve()
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.resolved_data_dir / 'shopcast.db'}"
+
+    @property
+    def effective_broker_url(self) -> str:
+        return self.broker_url or "filesystem://"
+
+    @property
+    def effective_storage_url(self) -> str:
+        return self.storage_url or (self.resolved_data_dir / "objects").as_uri()
+
+    @property
+    def broker_dir(self) -> Path:
+        return self.resolved_data_dir / "broker"
+
+    @property
+    def scratch_dir(self) -> Path:
+        return self.resolved_data_dir / "scratch"
+
+
+def load_settings() -> Settings:
+    """Read settings from the environment (the CLI and app factories call this once)."""
+    return Settings()
