@@ -219,7 +219,9 @@ def _container_name(container: av.container.InputContainer, path: Path) -> str:
         brand = str(container.metadata.get("major_brand", "")).strip().lower()
         return "mov" if brand == "qt" else "mp4"
     if name.startswith("matroska"):
-        return "webm" if path.suffix.lower() == ".webm" else "matroska"
+        # The EBML header's DocType says which; the stored source has no file extension.
+        with path.open("rb") as f:
+            return "webm" if b"webm" in f.read(64) else "matroska"
     return name.split(",")[0]
 
 

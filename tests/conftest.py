@@ -1,0 +1,43 @@
+"""Fixtures shared by every test: generated media and running stacks on both kinds of services."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+
+from tests.harness.media import MediaFactory
+from tests.harness.services import AWS_ENV, free_port, moto_s3, postgres_database, redis_url
+from tests.harness.stack import Stack, boot
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def media(tmp_path_factory: pytest.TempPathFactory) -> MediaFactory:
+    return MediaFactory(tmp_path_factory.mktemp("media"))
+
+
+@pytest.fixture(scope="session", params=["embedded", "services"])
+def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Shopcast on SQLite + local store + filesystem broker, or on PostgreSQL + Redis + moto S3."""
+    kind: str = request.param
+    data_dir = tmp_path_factory.mktemp(f"stack-{kind}")
+    with ExitStack() as resources:
+        env: dict[str, str] = {}
+        if kind == "services":
+            s3 = resources.enter_context(moto_s3())
+            env = {
+                "SHOPCAST_DATABASE_URL": resources.enter_context(postgres_database()),
+                "SHOPCAST_BROKER_URL": redis_url(),
+                "SHOPCAST_STORAGE_URL": f"s3://{s3.bucket}/shopcast",
+                "SHOPCAST_S3_ENDPOINT_URL": s3.endpoint_url,
+                **AWS_ENV,
+            }
+        running = boot(kind, env, data_dir, free_port())
+        try:
+            yield running
+        finally:
+            running.stop_all()

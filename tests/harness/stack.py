@@ -1,0 +1,123 @@
+"""A running Shopcast: migrated database, API and worker subprocesses, on loopback."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from shopcast.auth.models import Role
+from shopcast.auth.service import assign_pd, create_user
+from shopcast.db import transaction
+from shopcast.migrations import upgrade
+from shopcast.runtime import Runtime, build_runtime
+from shopcast.settings import Settings
+
+FAST_JOBS_ENV = {
+    "SHOPCAST_JOB_HEARTBEAT_S": "1",
+    "SHOPCAST_JOB_STALE_AFTER_S": "6",
+    "SHOPCAST_SWEEP_INTERVAL_S": "1",
+    "SHOPCAST_UPLOAD_LOCK_WAIT_S": "1",
+    "SHOPCAST_RATE_LIMIT_PER_MINUTE": "1000000",
+    "SHOPCAST_RATE_LIMIT_BURST": "100000",
+}
+
+
+@dataclass
+class Stack:
+    name: str
+    env: dict[str, str]
+    base_url: str
+    log_dir: Path
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    _runtime: Runtime | None = None
+
+    @property
+    def settings(self) -> Settings:
+        return Settings(
+            **{k[len("SHOPCAST_") :].lower(): v for k, v in self.env.items() if k.startswith("SHOPCAST_")}
+        )
+
+    @property
+    def runtime(self) -> Runtime:
+        if self._runtime is None:
+            self._runtime = build_runtime(self.settings)
+        return self._runtime
+
+    def user(self, name: str, role: str) -> str:
+        """Create a user directly in the database; returns its API token."""
+        with transaction(self.runtime.sessions) as session:
+            _user, token = create_user(session, name, Role(role))
+        return token
+
+    def assign(self, pd: str, creator: str) -> None:
+        with transaction(self.runtime.sessions) as session:
+            assign_pd(session, pd, creator)
+
+    def client(self, token: str | None = None, **kwargs: Any) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.Client(base_url=self.base_url, headers=headers, timeout=60, **kwargs)
+
+    def start_worker(
+        self, name: str = "worker", queues: str = "probe,transcode,subtitles,render,publish,webhooks"
+    ) -> None:
+        log = (self.log_dir / f"{name}.log").open("ab")
+        self.processes[name] = subprocess.Popen(
+            [sys.executable, "-m", "shopcast.cli.main", "worker", "--queues", queues, "--concurrency", "2",
+             "--name", f"{name}-{self.name}@%h"],
+            env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+
+    def start_api(self, port: int) -> None:
+        log = (self.log_dir / "api.log").open("ab")
+        self.processes["api"] = subprocess.Popen(
+            [sys.executable, "-m", "shopcast.cli.main", "api", "--host", "127.0.0.1", "--port", str(port)],
+            env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.base_url}/healthz", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.2)
+        raise RuntimeError(f"API did not start; see {self.log_dir / 'api.log'}")
+
+    def stop(self, name: str, sig: int = signal.SIGTERM) -> None:
+        process = self.processes.pop(name, None)
+        if process is None or process.poll() is not None:
+            return
+        os.killpg(process.pid, sig)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+    def stop_all(self) -> None:
+        for name in list(self.processes):
+            self.stop(name)
+        if self._runtime is not None:
+            self._runtime.engine.dispose()
+
+    def log_tail(self, name: str, lines: int = 40) -> str:
+        path = self.log_dir / f"{name}.log"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
+
+
+def boot(name: str, env: dict[str, str], data_dir: Path, port: int) -> Stack:
+    """Migrate, then start the API and one worker consuming every queue."""
+    full_env = {**os.environ, **FAST_JOBS_ENV, "SHOPCAST_DATA_DIR": str(data_dir), **env}
+    stack = Stack(name=name, env=full_env, base_url=f"http://127.0.0.1:{port}", log_dir=data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(stack.settings)
+    stack.start_api(port)
+    stack.start_worker()
+    return stack

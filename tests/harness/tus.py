@@ -1,0 +1,52 @@
+"""Small tus and polling helpers for tests that do not need a full client."""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+TUS = {"Tus-Resumable": "1.0.0"}
+
+
+def metadata(**pairs: str) -> str:
+    return ",".join(f"{k} {base64.b64encode(v.encode()).decode()}" for k, v in pairs.items())
+
+
+def file_chunks(path: Path, size: int = 1 << 20) -> Iterator[bytes]:
+    with path.open("rb") as f:
+        while chunk := f.read(size):
+            yield chunk
+
+
+def upload(client: httpx.Client, path: Path, **extra_headers: str) -> str:
+    """Upload a whole file with creation-with-upload; returns the asset id."""
+    headers = {
+        **TUS,
+        "Upload-Length": str(path.stat().st_size),
+        "Upload-Metadata": metadata(filename=path.name),
+        "Content-Type": "application/offset+octet-stream",
+        **extra_headers,
+    }
+    response = client.post("/v1/uploads", headers=headers, content=file_chunks(path))
+    assert response.status_code == 201, response.text
+    assert int(response.headers["Upload-Offset"]) == path.stat().st_size
+    return response.headers["Location"].rsplit("/", 1)[-1]
+
+
+def wait_for_state(
+    client: httpx.Client, asset_id: str, states: set[str], timeout: float = 30
+) -> dict[str, Any]:
+    """Poll the asset until its state is one of `states`; fails the test on timeout."""
+    deadline = time.monotonic() + timeout
+    asset: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        asset = client.get(f"/v1/assets/{asset_id}").json()
+        if asset.get("state") in states:
+            return asset
+        time.sleep(0.1)
+    raise AssertionError(f"asset {asset_id} stayed {asset.get('state')} for {timeout} s: {asset}")
