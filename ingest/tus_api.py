@@ -19,7 +19,7 @@ from ingest.tus_headers import (
     parse_metadata,
 )
 from ingest.uploads_service import BodyStream, UploadStatus
-from shopcast.api.idempotency import StoredResponse, remember, replay
+from shopcast.api.idempotency import RequestIdentity, StoredResponse, remember, replay
 from shopcast.auth.dependencies import CurrentUser
 from shopcast.db import transaction
 from shopcast.errors import ShopcastError
@@ -125,10 +125,12 @@ async def create(
 ) -> Response:
     _check_version(tus_resumable)
     runtime = _runtime(request)
-    path = request.url.path
+    identity = RequestIdentity.of(
+        "POST", request.url.path, str(upload_length), upload_metadata, upload_checksum
+    )
     if idempotency_key:
         with transaction(runtime.sessions) as session:
-            stored = replay(session, user.id, idempotency_key, "POST", path)
+            stored = replay(session, user.id, idempotency_key, identity)
         if stored is not None:
             return Response(status_code=stored.status_code, headers=stored.headers)
     metadata = parse_metadata(upload_metadata)
@@ -145,8 +147,7 @@ async def create(
                 session,
                 user.id,
                 idempotency_key,
-                "POST",
-                path,
+                identity,
                 StoredResponse(201, headers, json.dumps(None)),
             )
     return Response(status_code=201, headers=headers)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,6 +21,7 @@ class IdempotencyRecord(Base):
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     method: Mapped[str] = mapped_column(String(10))
     path: Mapped[str] = mapped_column(String(500))
+    fingerprint: Mapped[str] = mapped_column(String(64))
     status_code: Mapped[int] = mapped_column(Integer)
     headers: Mapped[dict[str, str]] = mapped_column(JSON)
     body: Mapped[str] = mapped_column(Text)
@@ -33,24 +35,43 @@ class StoredResponse:
     body: str
 
 
-def replay(session: Session, user_id: str, key: str, method: str, path: str) -> StoredResponse | None:
+@dataclass(frozen=True)
+class RequestIdentity:
+    """What makes two requests "the same": method, path and a digest of their parameters."""
+
+    method: str
+    path: str
+    fingerprint: str
+
+    @classmethod
+    def of(cls, method: str, path: str, *parameters: str | None) -> RequestIdentity:
+        digest = hashlib.sha256("\x1f".join(p or "" for p in parameters).encode()).hexdigest()
+        return cls(method, path, digest)
+
+
+def replay(session: Session, user_id: str, key: str, request: RequestIdentity) -> StoredResponse | None:
     """The stored response for this key, or None; a key reused for another request is a 409."""
     record = session.get(IdempotencyRecord, (user_id, key))
     if record is None:
         return None
-    if (record.method, record.path) != (method, path):
+    if (record.method, record.path, record.fingerprint) != (
+        request.method,
+        request.path,
+        request.fingerprint,
+    ):
         raise Conflict("this Idempotency-Key was used for a different request", code="idempotency_key_reused")
     return StoredResponse(record.status_code, dict(record.headers), record.body)
 
 
 def remember(
-    session: Session, user_id: str, key: str, method: str, path: str, response: StoredResponse
+    session: Session, user_id: str, key: str, request: RequestIdentity, response: StoredResponse
 ) -> None:
     record = IdempotencyRecord(
         user_id=user_id,
         key=key,
-        method=method,
-        path=path,
+        method=request.method,
+        path=request.path,
+        fingerprint=request.fingerprint,
         status_code=response.status_code,
         headers=response.headers,
         body=response.body,

@@ -8,6 +8,7 @@ import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import boto3
 import psycopg
@@ -51,7 +52,7 @@ class S3Server:
     endpoint_url: str
     bucket: str
 
-    def client(self):  # type: ignore[no-untyped-def]
+    def client(self) -> Any:
         return boto3.client("s3", endpoint_url=self.endpoint_url, region_name="us-east-1")
 
 

@@ -41,9 +41,12 @@ class Stack:
 
     @property
     def settings(self) -> Settings:
-        return Settings(
-            **{k[len("SHOPCAST_") :].lower(): v for k, v in self.env.items() if k.startswith("SHOPCAST_")}
-        )
+        values: dict[str, Any] = {
+            key[len("SHOPCAST_") :].lower(): value
+            for key, value in self.env.items()
+            if key.startswith("SHOPCAST_")
+        }
+        return Settings(**values)
 
     @property
     def runtime(self) -> Runtime:

@@ -1,0 +1,74 @@
+"""The job row decides what runs: a job whose worker died is re-run once, a poison job fails once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select, update
+
+from shopcast.db import transaction, utcnow
+from shopcast.events.models import Event
+from shopcast.jobs.models import Job, JobState
+from tests.harness.media import MediaFactory
+from tests.harness.stack import Stack
+from tests.harness.tus import upload, wait_for_state
+
+
+def _abandon_probe(stack: Stack, asset_id: str, attempts: int) -> None:
+    """Make the asset's probe look claimed by a worker that died a minute ago."""
+    with transaction(stack.runtime.sessions) as session:
+        session.execute(
+            update(Job)
+            .where(Job.asset_id == asset_id, Job.kind == "probe")
+            .values(
+                state=JobState.running,
+                attempts=attempts,
+                claim_token="deadbeef",
+                worker="killed-worker",
+                heartbeat_at=utcnow() - timedelta(minutes=1),
+                started_at=utcnow() - timedelta(minutes=1),
+            )
+        )
+
+
+def _events(stack: Stack, asset_id: str, type_: str) -> int:
+    with stack.runtime.sessions() as session:
+        query = (
+            select(func.count()).select_from(Event).where(Event.subject_id == asset_id, Event.type == type_)
+        )
+        return int(session.scalar(query) or 0)
+
+
+def _upload_while_worker_stopped(stack: Stack, client: httpx.Client, media: MediaFactory) -> str:
+    stack.stop("worker")
+    return upload(client, media.vp9_webm_silent())
+
+
+def test_job_of_a_dead_worker_is_rerun_exactly_once(stack: Stack, media: MediaFactory) -> None:
+    with stack.client(stack.user(f"sweep-{stack.name}", "creator")) as client:
+        try:
+            asset_id = _upload_while_worker_stopped(stack, client, media)
+            _abandon_probe(stack, asset_id, attempts=1)
+        finally:
+            stack.start_worker()
+        asset: dict[str, Any] = wait_for_state(client, asset_id, {"ready", "failed", "rejected"}, timeout=40)
+    assert asset["state"] == "ready"
+    assert [(j["state"], j["attempts"]) for j in asset["jobs"]] == [("succeeded", 2)]
+    assert _events(stack, asset_id, "asset.ready") == 1
+
+
+def test_job_out_of_attempts_fails_its_asset_once(stack: Stack, media: MediaFactory) -> None:
+    with stack.client(stack.user(f"poison-{stack.name}", "creator")) as client:
+        try:
+            asset_id = _upload_while_worker_stopped(stack, client, media)
+            _abandon_probe(stack, asset_id, attempts=3)
+        finally:
+            stack.start_worker()
+        asset = wait_for_state(client, asset_id, {"ready", "failed", "rejected"}, timeout=40)
+    assert asset["state"] == "failed"
+    assert asset["error"]["code"] == "worker_lost"
+    assert [(j["state"], j["attempts"]) for j in asset["jobs"]] == [("failed", 3)]
+    assert _events(stack, asset_id, "asset.failed") == 1
+    assert _events(stack, asset_id, "asset.ready") == 0
