@@ -3,6 +3,8 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
 .PHONY: install run test lint clean
 
@@ -15,7 +17,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: install
-	$(BIN)/shopcast up --host 127.0.0.1 --port 8000
+	$(BIN)/shopcast up --host $(HOST) --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check .
