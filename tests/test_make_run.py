@@ -1,0 +1,80 @@
+"""`make run` on a fresh clone serves /healthz within a minute of installing, and shuts down cleanly."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from tests.harness.services import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _wait_healthy(url: str, seconds: float) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return time.monotonic() - started
+        except httpx.TransportError:
+            pass
+        time.sleep(0.25)
+    raise AssertionError(f"{url} did not answer within {seconds} s")
+
+
+def _shopcast_up(make: psutil.Process) -> psutil.Process:
+    for child in make.children(recursive=True):
+        if "up" in child.cmdline() and any("shopcast" in part for part in child.cmdline()):
+            return child
+    raise AssertionError("no `shopcast up` process under make")
+
+
+@pytest.fixture(scope="module")
+def clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("fresh") / "shopcast"
+    subprocess.run(["git", "clone", "--quiet", str(ROOT), str(target)], check=True)
+    subprocess.run(["make", "install"], cwd=target, check=True, timeout=900, capture_output=True)
+    return target
+
+
+def test_make_run_serves_health_and_stops_on_sigterm(clone: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHOPCAST_")}
+    log = (clone / "run.log").open("wb")
+    make = subprocess.Popen(
+        ["make", "run", f"PORT={port}"],
+        cwd=clone,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        assert _wait_healthy(f"http://127.0.0.1:{port}/healthz", 60) < 60
+        up = _shopcast_up(psutil.Process(make.pid))
+        tree = up.children(recursive=True)
+        assert len(tree) >= 2, "API and worker run under the supervisor"
+
+        api = next(p for p in up.children() if "api" in p.cmdline())
+        api.kill()
+        _wait_healthy(f"http://127.0.0.1:{port}/healthz", 30)
+
+        tree = up.children(recursive=True)  # the restarted API included
+        up.send_signal(signal.SIGTERM)
+        make.wait(timeout=30)
+        _gone, alive = psutil.wait_procs([up, *tree], timeout=10)
+        assert alive == [], f"left running after SIGTERM: {[p.pid for p in alive]}"
+    finally:
+        if make.poll() is None:
+            os.killpg(make.pid, signal.SIGKILL)
+        log.close()
+    output = (clone / "run.log").read_text()
+    assert "created user 'admin'" in output
+    assert (clone / "data" / "shopcast.db").exists()
