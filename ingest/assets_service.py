@@ -111,14 +111,11 @@ def to_out(session: Session, asset: Asset) -> AssetOut:
         subtitles=[],
         thumbnails=ThumbnailsOut(),
         playback=PlaybackOut(),
-        error=ErrorInfo(code=asset.error_code, message=asset.error_message or "")
-        if asset.error_code
-        else None,
+        error=_error(asset.error_code, asset.error_message),
     )
 
 
 def _job_out(job: Job) -> JobOut:
-    error = ErrorInfo(code=job.error_code, message=job.error_message or "") if job.error_code else None
     return JobOut(
         kind=job.kind,
         state=job.state.value,
@@ -126,5 +123,9 @@ def _job_out(job: Job) -> JobOut:
         attempts=job.attempts,
         started_at=job.started_at,
         finished_at=job.finished_at,
-        error=error,
+        error=_error(job.error_code, job.error_message),
     )
+
+
+def _error(code: str | None, message: str | None) -> ErrorInfo | None:
+    return ErrorInfo(code=code, message=message or "") if code else None

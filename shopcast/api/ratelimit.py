@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from shopcast.errors import error_body
 
 _EXEMPT = ("/healthz", "/metrics", "/openapi.json")
+_MAX_BUCKETS = 10_000
 
 
 class RateLimitMiddleware:
@@ -51,6 +52,8 @@ class RateLimitMiddleware:
     def _take(self, caller: str) -> float:
         """Seconds to wait before the next request may pass; 0 when it passes now."""
         now = time.monotonic()
+        if len(self.buckets) > _MAX_BUCKETS:
+            self._prune(now)
         tokens, last = self.buckets.get(caller, (self.burst, now))
         tokens = min(self.burst, tokens + (now - last) * self.rate)
         if tokens >= 1:
@@ -58,3 +61,9 @@ class RateLimitMiddleware:
             return 0.0
         self.buckets[caller] = (tokens, now)
         return (1 - tokens) / self.rate if self.rate > 0 else 60.0
+
+    def _prune(self, now: float) -> None:
+        # A bucket that has refilled is the same as no bucket: dropping it bounds memory when
+        # many distinct (perhaps made-up) tokens arrive.
+        full_after = self.burst / self.rate if self.rate > 0 else 0.0
+        self.buckets = {k: v for k, v in self.buckets.items() if now - v[1] < full_after}

@@ -9,20 +9,14 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from shopcast.auth.service import Principal, authenticate
+from shopcast.db import transaction
 from shopcast.errors import Unauthorized
 
 
 def db_session(request: Request) -> Iterator[Session]:
     """One session per request, committed by the request boundary when the handler succeeds."""
-    session: Session = request.app.state.sessions()
-    try:
+    with transaction(request.app.state.sessions) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 DbSession = Annotated[Session, Depends(db_session)]

@@ -3,43 +3,21 @@
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import psutil
 import pytest
 from tusclient import client as tus_client
 
 from tests.harness.media import MediaFactory
+from tests.harness.memory import RssSampler
 from tests.harness.stack import Stack
 from tests.harness.tus import TUS, metadata, wait_for_state
 
 CUT_AFTER = 120 * 1024 * 1024
 RSS_GROWTH_LIMIT = 64 * 1024 * 1024
-
-
-class RssSampler:
-    """Peak resident memory of a process, sampled every 20 ms in a thread."""
-
-    def __init__(self, pid: int):
-        self.process = psutil.Process(pid)
-        self.baseline = int(self.process.memory_info().rss)
-        self.peak = self.baseline
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.wait(0.02):
-            self.peak = max(self.peak, self.process.memory_info().rss)
-
-    def stop(self) -> int:
-        self._stop.set()
-        self._thread.join()
-        return self.peak - self.baseline
 
 
 def _chunks_then_cut(path: Path, cut_after: int) -> Iterator[bytes]:

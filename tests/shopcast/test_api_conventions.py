@@ -91,3 +91,19 @@ def test_errors_have_code_and_message(tmp_path: Path) -> None:
     assert missing.json() == {"error": {"code": "not_found", "message": "no such asset"}}
     assert invalid.status_code == 422
     assert invalid.json()["error"]["code"] == "invalid"
+
+
+def test_metrics_count_requests_upload_bytes_and_jobs(tmp_path: Path) -> None:
+    client, runtime, _ = _app(tmp_path)
+    with client:
+        created = client.post(
+            "/v1/uploads",
+            headers={**TUS, "Upload-Length": "10", "Content-Type": "application/offset+octet-stream"},
+            content=b"0123456789",
+        )
+        assert created.status_code == 201
+        text = client.get("/metrics").text
+    runtime.engine.dispose()
+    assert 'shopcast_jobs{kind="probe",state="queued"} 1.0' in text
+    assert "shopcast_upload_bytes_total 10.0" in text
+    assert 'shopcast_http_requests_total{method="POST",route="/v1/uploads",status="201"} 1.0' in text

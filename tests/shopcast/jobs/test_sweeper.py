@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import httpx
 from sqlalchemy import func, select, update
 
 from shopcast.db import transaction, utcnow
@@ -41,32 +40,31 @@ def _events(stack: Stack, asset_id: str, type_: str) -> int:
         return int(session.scalar(query) or 0)
 
 
-def _upload_while_worker_stopped(stack: Stack, client: httpx.Client, media: MediaFactory) -> str:
-    stack.stop("worker")
-    return upload(client, media.vp9_webm_silent())
+def _asset_after_its_worker_died(
+    stack: Stack, name: str, media: MediaFactory, attempts: int
+) -> dict[str, Any]:
+    """Upload while no worker runs, leave the probe claimed by a dead worker, then start a worker."""
+    with stack.client(stack.user(f"{name}-{stack.name}", "creator")) as client:
+        stack.stop("worker")
+        try:
+            asset_id = upload(client, media.vp9_webm_silent())
+            _abandon_probe(stack, asset_id, attempts=attempts)
+        finally:
+            stack.start_worker()
+        return wait_for_state(client, asset_id, {"ready", "failed", "rejected"}, timeout=40)
 
 
 def test_job_of_a_dead_worker_is_rerun_exactly_once(stack: Stack, media: MediaFactory) -> None:
-    with stack.client(stack.user(f"sweep-{stack.name}", "creator")) as client:
-        try:
-            asset_id = _upload_while_worker_stopped(stack, client, media)
-            _abandon_probe(stack, asset_id, attempts=1)
-        finally:
-            stack.start_worker()
-        asset: dict[str, Any] = wait_for_state(client, asset_id, {"ready", "failed", "rejected"}, timeout=40)
+    asset = _asset_after_its_worker_died(stack, "sweep", media, attempts=1)
+    asset_id = asset["id"]
     assert asset["state"] == "ready"
     assert [(j["state"], j["attempts"]) for j in asset["jobs"]] == [("succeeded", 2)]
     assert _events(stack, asset_id, "asset.ready") == 1
 
 
 def test_job_out_of_attempts_fails_its_asset_once(stack: Stack, media: MediaFactory) -> None:
-    with stack.client(stack.user(f"poison-{stack.name}", "creator")) as client:
-        try:
-            asset_id = _upload_while_worker_stopped(stack, client, media)
-            _abandon_probe(stack, asset_id, attempts=3)
-        finally:
-            stack.start_worker()
-        asset = wait_for_state(client, asset_id, {"ready", "failed", "rejected"}, timeout=40)
+    asset = _asset_after_its_worker_died(stack, "poison", media, attempts=3)
+    asset_id = asset["id"]
     assert asset["state"] == "failed"
     assert asset["error"]["code"] == "worker_lost"
     assert [(j["state"], j["attempts"]) for j in asset["jobs"]] == [("failed", 3)]

@@ -1,0 +1,84 @@
+"""The `shopcast` CLI: users get their token on the last line; an upload killed mid-way resumes."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.harness.media import MediaFactory
+from tests.harness.stack import Stack
+from tests.harness.tus import TUS, wait_for_state
+
+CLI = [sys.executable, "-m", "shopcast.cli.main"]
+
+
+def _cli(stack: Stack, *args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    env = {**stack.env, "XDG_STATE_HOME": str(home)}
+    return subprocess.run([*CLI, *args], env=env, capture_output=True, text=True, timeout=300, check=False)
+
+
+def test_users_create_prints_a_working_token_last(stack: Stack, tmp_path: Path) -> None:
+    done = _cli(stack, "users", "create", "--name", f"cli-{stack.name}", "--role", "pd", home=tmp_path)
+    assert done.returncode == 0, done.stderr
+    token = done.stdout.strip().splitlines()[-1]
+    assert token.startswith("sc_")
+    with stack.client(token) as client:
+        assert client.get("/v1/assets").status_code == 200
+    again = _cli(stack, "users", "create", "--name", f"cli-{stack.name}", "--role", "pd", home=tmp_path)
+    assert again.returncode != 0
+
+
+def test_killed_cli_upload_resumes_where_it_stopped(
+    stack: Stack, media: MediaFactory, tmp_path: Path
+) -> None:
+    source = media.big_mpeg2(200)
+    token = stack.user(f"cli-upload-{stack.name}", "creator")
+    env = {**stack.env, "XDG_STATE_HOME": str(tmp_path)}
+    args = [
+        *CLI,
+        "assets",
+        "upload",
+        str(source),
+        "--server",
+        stack.base_url,
+        "--token",
+        token,
+        "--chunk-mb",
+        "4",
+    ]
+    first = subprocess.Popen(
+        args, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    partial = _wait_for_partial_upload(stack, token)
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait()
+
+    second = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert second.returncode == 0, second.stderr[-2000:]
+    asset_id = second.stdout.strip().splitlines()[-1]
+    assert asset_id == partial, "the second run continued the first run's upload"
+    with stack.client(token) as client:
+        wait_for_state(client, asset_id, {"ready"}, timeout=60)
+        stored = client.get(f"/v1/assets/{asset_id}/source")
+    assert hashlib.sha256(stored.content).digest() == hashlib.sha256(source.read_bytes()).digest()
+
+
+def _wait_for_partial_upload(stack: Stack, token: str) -> str:
+    """The id of the upload the CLI is sending, once some bytes but not all have arrived."""
+    deadline = time.monotonic() + 60
+    with stack.client(token) as client:
+        while time.monotonic() < deadline:
+            items = client.get("/v1/assets").json()["items"]
+            if items:
+                offset = int(
+                    client.head(f"/v1/uploads/{items[0]['id']}", headers=TUS).headers["Upload-Offset"]
+                )
+                if 0 < offset < items[0]["upload"]["length"] // 2:
+                    return str(items[0]["id"])
+            time.sleep(0.05)
+    raise AssertionError("the CLI never got part-way")
