@@ -6,6 +6,7 @@ in the database, so any API process can continue any upload.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import time
 from collections.abc import AsyncIterator
@@ -25,6 +26,7 @@ from shopcast.jobs.service import create_job
 from shopcast.runtime import Runtime
 from shopcast.storage import StagingState
 from shopcast.storage.base import StagedUpload
+from shopcast.storage.pipelined import PipelinedWriter
 
 _WRITE_BATCH = 1 << 20
 _LOCK_STALE_S = 30.0
@@ -207,8 +209,12 @@ async def _stream_into(
     hasher = checksum.new() if checksum else None
     room = upload.length - upload.offset
     received = 0
-    batch = bytearray()
+    # Chunks are gathered in a list and joined once per batch: growing one buffer chunk by chunk
+    # reallocates and copies it over and over, which cost half the throughput.
+    batch: list[bytes] = []
+    batched = 0
     refreshed = time.monotonic()
+    pipe = PipelinedWriter(writer)
     try:
         async for chunk in body.chunks:
             received += len(chunk)
@@ -218,18 +224,21 @@ async def _stream_into(
                 )
             if hasher:
                 hasher.update(chunk)
-            batch += chunk
-            if len(batch) >= _WRITE_BATCH:
-                await anyio.to_thread.run_sync(writer.write, bytes(batch))
-                batch.clear()
+            batch.append(chunk)
+            batched += len(chunk)
+            if batched >= _WRITE_BATCH:
+                await pipe.write(b"".join(batch))
+                batch, batched = [], 0
             if time.monotonic() - refreshed > _LOCK_REFRESH_S:
                 await anyio.to_thread.run_sync(_refresh_lock, runtime, upload.asset_id, token)
                 refreshed = time.monotonic()
-        if batch:
-            await anyio.to_thread.run_sync(writer.write, bytes(batch))
+        await pipe.write(b"".join(batch))
+        await pipe.close()
         if hasher and checksum and (body.interrupted or hasher.digest() != checksum.expected):
             raise ChecksumMismatch("the body does not match Upload-Checksum; nothing was stored")
     except BaseException:
+        with contextlib.suppress(BaseException):
+            await pipe.close()
         await anyio.to_thread.run_sync(writer.discard)
         raise
     return received
