@@ -192,7 +192,9 @@ async def append(
             _record_offset, runtime, upload_id, token, offset + received, new_state
         )
     finally:
-        await anyio.to_thread.run_sync(_release_lock, runtime, upload_id, token)
+        # Shielded: a cancelled request must still let go of the upload, or resumes get 423.
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(_release_lock, runtime, upload_id, token)
     if result.complete:
         await anyio.to_thread.run_sync(complete, runtime, upload_id)
     return result
@@ -237,9 +239,10 @@ async def _stream_into(
         if hasher and checksum and (body.interrupted or hasher.digest() != checksum.expected):
             raise ChecksumMismatch("the body does not match Upload-Checksum; nothing was stored")
     except BaseException:
-        with contextlib.suppress(BaseException):
-            await pipe.close()
-        await anyio.to_thread.run_sync(writer.discard)
+        with anyio.CancelScope(shield=True):
+            with contextlib.suppress(Exception):
+                await pipe.close()
+            await anyio.to_thread.run_sync(writer.discard)
         raise
     return received
 
