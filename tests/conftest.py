@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import shutil
+from collections.abc import Generator, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -41,3 +42,23 @@ def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
             yield running
         finally:
             running.stop_all()
+            _keep_logs(data_dir, ARTIFACTS / f"stack-{kind}")
+
+
+def _keep_logs(source: Path, target: Path) -> None:
+    target.mkdir(parents=True, exist_ok=True)
+    for log in source.glob("*.log"):
+        shutil.copyfile(log, target / log.name)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failing test that used a stack carries the tails of its API and worker logs."""
+    report = yield
+    running = getattr(item, "funcargs", {}).get("stack")
+    if report.failed and isinstance(running, Stack):
+        for name in ("api", "worker"):
+            report.sections.append((f"{running.name} {name}.log (tail)", running.log_tail(name, 60)))
+    return report
