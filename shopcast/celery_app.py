@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from celery import Celery
-from kombu import Queue
+from kombu import Exchange, Queue
 
 from shopcast.jobs.registry import QUEUES
 from shopcast.settings import Settings
@@ -41,7 +41,7 @@ def configure_celery(settings: Settings) -> Celery:
         task_serializer="json",
         accept_content=["json"],
         task_default_queue="probe",
-        task_queues=[Queue(name, routing_key=name) for name in QUEUES],
+        task_queues=[Queue(name, Exchange(name, type="direct"), routing_key=name) for name in QUEUES],
         task_create_missing_queues=True,
         worker_hijack_root_logger=False,
         task_time_limit=8 * 3600,

@@ -14,12 +14,14 @@ from shopcast.errors import Unauthorized
 
 
 def db_session(request: Request) -> Iterator[Session]:
-    """One session per request, committed by the request boundary when the handler succeeds."""
+    """One session per request, committed when the handler succeeds and before the response is
+    sent: a client that has its answer must find the change made (FastAPI's default "request"
+    scope would commit only after the response has gone out)."""
     with transaction(request.app.state.sessions) as session:
         yield session
 
 
-DbSession = Annotated[Session, Depends(db_session)]
+DbSession = Annotated[Session, Depends(db_session, scope="function")]
 
 
 def bearer_token(request: Request) -> str:

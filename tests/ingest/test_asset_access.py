@@ -65,3 +65,13 @@ def test_listing_pages_with_cursor(stack: Stack, media: MediaFactory) -> None:
             if cursor is None:
                 break
     assert seen == list(reversed(ids))
+
+
+def test_a_delete_is_visible_to_the_very_next_request(stack: Stack) -> None:
+    """The change is committed before the answer goes out, every time."""
+    with stack.client(stack.user(f"racer-{stack.name}", "creator")) as client:
+        for _ in range(20):
+            created = client.post("/v1/uploads", headers={**TUS, "Upload-Length": "100"})
+            asset_id = created.headers["Location"].rsplit("/", 1)[-1]
+            assert client.delete(f"/v1/assets/{asset_id}").status_code == 204
+            assert client.get(f"/v1/assets/{asset_id}").status_code == 404
