@@ -17,7 +17,7 @@ from shopcast.api.ratelimit import RateLimitMiddleware
 from shopcast.celery_app import configure_celery
 from shopcast.errors import install_error_handlers
 from shopcast.jobs import dispatch
-from shopcast.runtime import Runtime, build_runtime
+from shopcast.runtime import build_runtime
 from shopcast.settings import Settings, load_settings
 
 _TUS_HEADERS = [
@@ -76,8 +76,3 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(metrics_router)
     app.include_router(ingest_router)
     return app
-
-
-def runtime_of(app: FastAPI) -> Runtime:
-    runtime: Runtime = app.state.runtime
-    return runtime

@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     job_max_attempts: int = 3
     job_heartbeat_s: float = 5.0
     job_stale_after_s: float = 30.0
+    job_resend_after_s: float = 600.0
     sweep_interval_s: float = 10.0
     broker_polling_interval_s: float = 0.05
     redis_visibility_timeout_s: int = 6 * 3600

@@ -11,6 +11,10 @@ from shopcast.jobs.models import Job
 
 QUEUES = ("probe", "transcode", "subtitles", "render", "publish", "webhooks")
 
+# Which queue serves each kind of job. Plain data, so the API can enqueue a kind whose handler
+# it never imports; later kinds (loudness, thumbnails, ...) are added here.
+KIND_QUEUES: dict[str, str] = {"probe": "probe"}
+
 
 @dataclass(frozen=True)
 class JobContext:
@@ -41,8 +45,8 @@ _KINDS: dict[str, JobKind] = {}
 
 
 def register(kind: JobKind) -> None:
-    if kind.queue not in QUEUES:
-        raise ValueError(f"unknown queue {kind.queue}")
+    if KIND_QUEUES.get(kind.name) != kind.queue:
+        raise ValueError(f"job kind {kind.name} must be listed in KIND_QUEUES with queue {kind.queue}")
     _KINDS[kind.name] = kind
 
 
@@ -51,4 +55,5 @@ def lookup(name: str) -> JobKind:
 
 
 def queue_for(name: str) -> str:
-    return _KINDS[name].queue if name in _KINDS else "probe"
+    """The queue of a job kind; raises KeyError for a kind nobody declared."""
+    return KIND_QUEUES[name]

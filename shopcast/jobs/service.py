@@ -77,13 +77,12 @@ def finish(
     return rows_affected(result) == 1
 
 
-def requeue(session: Session, job_id: str, token: str | None, code: str, message: str) -> bool:
-    """Put a running job back in the queue after a failed attempt (token None: any claim)."""
-    query = update(Job).where(Job.id == job_id, Job.state == JobState.running)
-    if token is not None:
-        query = query.where(Job.claim_token == token)
+def requeue(session: Session, job_id: str, token: str, code: str, message: str) -> bool:
+    """Put a running job back in the queue after a failed attempt, if this claim still holds it."""
     result = session.execute(
-        query.values(
+        update(Job)
+        .where(Job.id == job_id, Job.state == JobState.running, Job.claim_token == token)
+        .values(
             state=JobState.queued,
             claim_token=None,
             enqueued_at=utcnow(),
@@ -91,12 +90,12 @@ def requeue(session: Session, job_id: str, token: str | None, code: str, message
             error_message=message,
         )
     )
-    if rows_affected(result) == 1:
-        job = session.get(Job, job_id)
-        assert job is not None
-        session.info.setdefault(ENQUEUE_KEY, []).append((job.id, job.queue))
-        return True
-    return False
+    if rows_affected(result) != 1:
+        return False
+    job = session.get(Job, job_id)
+    assert job is not None
+    session.info.setdefault(ENQUEUE_KEY, []).append((job.id, job.queue))
+    return True
 
 
 def stale_running(session: Session, older_than: datetime) -> list[Job]:

@@ -66,8 +66,10 @@ def sweep(runtime: Runtime) -> None:
         session.expunge_all()
     for job in stale:
         _release_stale(runtime, job)
+    # A queued job may simply be waiting its turn on a busy farm, so it is sent again only after
+    # a much longer silence; a duplicate message is harmless (the claim is a compare-and-set).
     with transaction(runtime.sessions) as session:
-        for job in lost_queued(session, cutoff):
+        for job in lost_queued(session, stale_cutoff(runtime.settings.job_resend_after_s)):
             touch_enqueued(session, job)
     for name, fn in _PERIODIC:
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import redis
 from sqlalchemy import func, select, update
 
 from shopcast.db import transaction, utcnow
@@ -70,3 +71,33 @@ def test_job_out_of_attempts_fails_its_asset_once(stack: Stack, media: MediaFact
     assert [(j["state"], j["attempts"]) for j in asset["jobs"]] == [("failed", 3)]
     assert _events(stack, asset_id, "asset.failed") == 1
     assert _events(stack, asset_id, "asset.ready") == 0
+
+
+def _lose_broker_messages(stack: Stack) -> int:
+    """Throw away every message waiting on the probe queue, as a crash or a flushed broker would."""
+    broker = stack.settings.effective_broker_url
+    if broker.startswith("filesystem"):
+        messages = list(stack.settings.broker_dir.glob("*.probe.msg"))
+        for message in messages:
+            message.unlink()
+        return len(messages)
+    client = redis.Redis.from_url(broker)
+    lost = 0
+    for key in client.scan_iter("probe*"):
+        lost += int(client.llen(key)) if client.type(key) == b"list" else 0
+        client.delete(key)
+    return lost
+
+
+def test_job_whose_message_was_lost_is_sent_again(stack: Stack, media: MediaFactory) -> None:
+    with stack.client(stack.user(f"lost-{stack.name}", "creator")) as client:
+        stack.stop("worker")
+        try:
+            asset_id = upload(client, media.vp9_webm_silent())
+            assert _lose_broker_messages(stack) >= 1
+        finally:
+            stack.start_worker()
+        asset = wait_for_state(client, asset_id, {"ready", "failed", "rejected"}, timeout=40)
+    assert asset["state"] == "ready"
+    assert [(j["state"], j["attempts"]) for j in asset["jobs"]] == [("succeeded", 1)]
+    assert _events(stack, asset_id, "asset.ready") == 1
