@@ -18,7 +18,7 @@ from ingest.tus_headers import (
     parse_checksum,
     parse_metadata,
 )
-from ingest.uploads_service import BodyStream, UploadStatus
+from ingest.uploads_service import UploadStatus
 from shopcast.api.idempotency import RequestIdentity, StoredResponse, remember, replay
 from shopcast.auth.dependencies import CurrentUser
 from shopcast.db import transaction
@@ -61,24 +61,20 @@ def _tus_headers(status: UploadStatus, *, length: bool = False) -> dict[str, str
     return headers
 
 
-def _body(request: Request) -> BodyStream:
-    stream = BodyStream(chunks=_empty())
+class _RequestBody:
+    """A request's body as a BodyStream: a client that disconnects ends it and marks it interrupted."""
 
-    async def chunks() -> AsyncIterator[bytes]:
+    def __init__(self, request: Request):
+        self._request = request
+        self.interrupted = False
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
         try:
-            async for chunk in request.stream():
+            async for chunk in self._request.stream():
                 if chunk:
                     yield chunk
         except ClientDisconnect:
-            stream.interrupted = True
-
-    stream.chunks = chunks()
-    return stream
-
-
-async def _empty() -> AsyncIterator[bytes]:
-    return
-    yield b""  # pragma: no cover - makes this an async generator
+            self.interrupted = True
 
 
 def _runtime(request: Request) -> Runtime:
@@ -138,7 +134,9 @@ async def create(
     has_body = request.headers.get("content-type", "").startswith(OFFSET_CONTENT_TYPE)
     status = uploads_service.create_upload(runtime, user, upload_length, metadata)
     if has_body:
-        status = await uploads_service.append(runtime, user, status.asset_id, 0, _body(request), checksum)
+        status = await uploads_service.append(
+            runtime, user, status.asset_id, 0, _RequestBody(request), checksum
+        )
         request.app.state.metrics.upload_bytes.inc(status.offset)
     headers = {**_tus_headers(status), "Location": f"/v1/uploads/{status.asset_id}"}
     if idempotency_key:
@@ -197,7 +195,9 @@ async def patch(
         raise UnsupportedMediaType(f"PATCH bodies must be {OFFSET_CONTENT_TYPE}")
     checksum = parse_checksum(upload_checksum)
     runtime = _runtime(request)
-    status = await uploads_service.append(runtime, user, upload_id, upload_offset, _body(request), checksum)
+    status = await uploads_service.append(
+        runtime, user, upload_id, upload_offset, _RequestBody(request), checksum
+    )
     request.app.state.metrics.upload_bytes.inc(status.offset - upload_offset)
     return Response(status_code=204, headers=_tus_headers(status))
 

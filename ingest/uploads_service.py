@@ -12,6 +12,7 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 import anyio
 from sqlalchemy import or_, select, update
@@ -47,12 +48,12 @@ class UploadStatus:
     complete: bool
 
 
-@dataclass
-class BodyStream:
-    """The request body as chunks; `interrupted` turns true when the client went away mid-way."""
+class BodyStream(Protocol):
+    """Bytes arriving in chunks; `interrupted` is true once the sender went away mid-way."""
 
-    chunks: AsyncIterator[bytes]
-    interrupted: bool = False
+    interrupted: bool
+
+    def __aiter__(self) -> AsyncIterator[bytes]: ...
 
 
 def create_upload(
@@ -218,7 +219,7 @@ async def _stream_into(
     refreshed = time.monotonic()
     pipe = PipelinedWriter(writer)
     try:
-        async for chunk in body.chunks:
+        async for chunk in body:
             received += len(chunk)
             if received > room:
                 raise PayloadTooLarge(
