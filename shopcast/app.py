@@ -19,6 +19,7 @@ from shopcast.errors import install_error_handlers
 from shopcast.jobs import dispatch
 from shopcast.runtime import build_runtime
 from shopcast.settings import Settings, load_settings
+from studio_booking.api import router as studio_router
 
 _TUS_HEADERS = [
     "Location",
@@ -75,4 +76,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(metrics_router)
     app.include_router(ingest_router)
+    app.include_router(studio_router)
     return app

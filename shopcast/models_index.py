@@ -5,5 +5,17 @@ from shopcast.api.idempotency import IdempotencyRecord
 from shopcast.auth.models import PdAssignment, User
 from shopcast.events.models import Event
 from shopcast.jobs.models import Job
+from studio_booking.models import Booking, CalendarFeed, Studio
 
-__all__ = ["Asset", "Event", "IdempotencyRecord", "Job", "PdAssignment", "Upload", "User"]
+__all__ = [
+    "Asset",
+    "Booking",
+    "CalendarFeed",
+    "Event",
+    "IdempotencyRecord",
+    "Job",
+    "PdAssignment",
+    "Studio",
+    "Upload",
+    "User",
+]

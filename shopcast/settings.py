@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     page_size_max: int = 200
     idempotency_ttl_s: int = 24 * 3600
 
+    # studio bookings
+    stream_key_lead_minutes: int = 15
+    stream_key_grace_minutes: int = 15
+
     worker_concurrency: int = Field(default=2, ge=1)
 
     @cached_property

@@ -79,8 +79,12 @@ def remember(
     session.add(record)
     try:
         session.flush()
-    except IntegrityError:
-        session.rollback()  # a concurrent request with the same key stored its answer first
+    except IntegrityError as exc:
+        # A concurrent request with the same key got there first: undo this one entirely (the
+        # caller's transaction rolls back), and a retry replays the winner's answer.
+        raise Conflict(
+            "a request with this Idempotency-Key is in progress; retry", code="idempotency_key_in_use"
+        ) from exc
 
 
 def forget_older_than(session: Session, cutoff: datetime) -> None:
