@@ -7,14 +7,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session
 
 from ingest import assets_service
-from ingest.models import source_key
+from ingest.models import Asset, source_key
 from ingest.schemas import AssetOut
 from shopcast.api.pagination import Page, PageParams, next_cursor, page_params
 from shopcast.auth.dependencies import CurrentUser, DbSession
 from shopcast.errors import ShopcastError
 from shopcast.runtime import Runtime
+from transcode.service import playback_view
 
 router = APIRouter(prefix="/v1/assets", tags=["assets"])
 AssetId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
@@ -31,16 +33,23 @@ class RangeNotSatisfiable(ShopcastError):
 
 @router.get("", response_model=Page[AssetOut], responses=_ERRORS)
 def list_assets(
-    session: DbSession, user: CurrentUser, page: Annotated[PageParams, Depends(page_params)]
+    request: Request, session: DbSession, user: CurrentUser, page: Annotated[PageParams, Depends(page_params)]
 ) -> Page[AssetOut]:
     rows = assets_service.list_visible(session, user, page.limit, page.cursor)
-    items = [assets_service.to_out(session, asset) for asset in rows[: page.limit]]
+    runtime: Runtime = request.app.state.runtime
+    items = [_out(session, runtime, asset) for asset in rows[: page.limit]]
     return Page[AssetOut](items=items, next_cursor=next_cursor(rows, page.limit))
 
 
 @router.get("/{asset_id}", response_model=AssetOut, responses=_ERRORS)
-def get_asset(session: DbSession, user: CurrentUser, asset_id: AssetId) -> AssetOut:
-    return assets_service.to_out(session, assets_service.get_visible(session, user, asset_id))
+def get_asset(request: Request, session: DbSession, user: CurrentUser, asset_id: AssetId) -> AssetOut:
+    runtime: Runtime = request.app.state.runtime
+    return _out(session, runtime, assets_service.get_visible(session, user, asset_id))
+
+
+def _out(session: Session, runtime: Runtime, asset: Asset) -> AssetOut:
+    renditions, hls = playback_view(session, runtime, asset.id)
+    return assets_service.to_out(session, asset, renditions, hls)
 
 
 @router.delete("/{asset_id}", status_code=204, response_class=Response, responses=_ERRORS)

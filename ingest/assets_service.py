@@ -14,6 +14,7 @@ from ingest.schemas import (
     ErrorInfo,
     JobOut,
     PlaybackOut,
+    RenditionOut,
     SourceOut,
     ThumbnailsOut,
     UploadProgressOut,
@@ -22,6 +23,7 @@ from shopcast.auth.service import Principal, visible_owner_ids
 from shopcast.errors import Conflict, NotFound
 from shopcast.events.service import emit
 from shopcast.jobs.models import Job
+from shopcast.jobs.service import create_job
 from shopcast.storage import ObjectStore, StagingState
 
 
@@ -63,19 +65,24 @@ def source_ready(session: Session, principal: Principal, asset_id: str) -> Asset
     return asset
 
 
-def mark_probed(session: Session, asset_id: str, source: dict[str, Any]) -> None:
+def mark_probed(session: Session, asset_id: str, source: dict[str, Any], max_attempts: int) -> None:
+    """Record the probe's findings, move the asset to `ready` and queue its transcode."""
     asset = session.get(Asset, asset_id)
     if asset is None:
         return
     asset.source = source
     asset.state = AssetState.ready
-    emit(
-        session,
-        "asset.ready",
-        owner_id=asset.owner_id,
-        subject_id=asset.id,
-        data={"id": asset.id, "source": source},
-    )
+    data = {"id": asset.id, "source": source}
+    emit(session, "asset.ready", owner_id=asset.owner_id, subject_id=asset.id, data=data)
+    create_job(session, "transcode", asset_id=asset_id, max_attempts=max_attempts)
+
+
+def source_of(session: Session, asset_id: str) -> tuple[str, dict[str, Any]] | None:
+    """(owner id, probed source facts) of a ready asset, or None when it is gone or not probed."""
+    asset = session.get(Asset, asset_id)
+    if asset is None or asset.source is None:
+        return None
+    return asset.owner_id, dict(asset.source)
 
 
 def mark_refused(session: Session, asset_id: str, code: str, message: str) -> None:
@@ -95,7 +102,8 @@ def mark_refused(session: Session, asset_id: str, code: str, message: str) -> No
     )
 
 
-def to_out(session: Session, asset: Asset) -> AssetOut:
+def to_out(session: Session, asset: Asset, renditions: list[dict[str, Any]], hls: str | None) -> AssetOut:
+    """The API shape of an asset; renditions and the playback URL come from the transcode domain."""
     upload = session.get(Upload, asset.id)
     jobs = session.scalars(select(Job).where(Job.asset_id == asset.id).order_by(Job.created_at, Job.id))
     return AssetOut(
@@ -107,10 +115,10 @@ def to_out(session: Session, asset: Asset) -> AssetOut:
         upload=UploadProgressOut(offset=upload.offset, length=upload.length) if upload else None,
         source=SourceOut.model_validate(asset.source) if asset.source else None,
         jobs=[_job_out(job) for job in jobs],
-        renditions=[],
+        renditions=[RenditionOut.model_validate(r) for r in renditions],
         subtitles=[],
         thumbnails=ThumbnailsOut(),
-        playback=PlaybackOut(),
+        playback=PlaybackOut(hls=hls),
         error=_error(asset.error_code, asset.error_message),
     )
 

@@ -47,9 +47,11 @@ class JobOut(BaseModel):
 
 
 class RenditionOut(BaseModel):
+    name: str | None = None
     width: int
     height: int
     bitrate: int
+    peak_bitrate: int | None = None
     codec: str
     passthrough: bool
     state: str

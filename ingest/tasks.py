@@ -27,7 +27,7 @@ def probe_asset(ctx: JobContext) -> Finisher:
     source = _probe_stored(runtime, ctx.asset_id)
 
     def finish(session: Session, job: Job) -> None:
-        mark_probed(session, ctx.asset_id or "", source)
+        mark_probed(session, ctx.asset_id or "", source, runtime.settings.job_max_attempts)
 
     return finish
 

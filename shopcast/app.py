@@ -20,6 +20,7 @@ from shopcast.jobs import dispatch
 from shopcast.runtime import build_runtime
 from shopcast.settings import Settings, load_settings
 from studio_booking.api import router as studio_router
+from transcode.playback_api import router as playback_router
 
 _TUS_HEADERS = [
     "Location",
@@ -77,4 +78,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(metrics_router)
     app.include_router(ingest_router)
     app.include_router(studio_router)
+    app.include_router(playback_router)
     return app

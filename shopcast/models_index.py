@@ -6,12 +6,14 @@ from shopcast.auth.models import PdAssignment, User
 from shopcast.events.models import Event
 from shopcast.jobs.models import Job
 from studio_booking.models import Booking, CalendarFeed, Studio
+from transcode.models import HlsOutput
 
 __all__ = [
     "Asset",
     "Booking",
     "CalendarFeed",
     "Event",
+    "HlsOutput",
     "IdempotencyRecord",
     "Job",
     "PdAssignment",

@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     page_size_max: int = 200
     idempotency_ttl_s: int = 24 * 3600
 
+    # playback
+    playback_ttl_s: int = 6 * 3600
+    x264_preset: str = "veryfast"
+
     # studio bookings
     stream_key_lead_minutes: int = 15
     stream_key_grace_minutes: int = 15

@@ -54,7 +54,11 @@ def _bootstrap(settings: Settings) -> None:
 def run_supervised(settings: Settings, host: str, port: int) -> int:
     """Run until signalled; returns the exit code for the shell."""
     _bootstrap(settings)
-    env = {**os.environ, "SHOPCAST_DATA_DIR": str(settings.resolved_data_dir)}
+    env = {
+        "SHOPCAST_PUBLIC_URL": f"http://{host}:{port}",
+        **os.environ,
+        "SHOPCAST_DATA_DIR": str(settings.resolved_data_dir),
+    }
     cli = [sys.executable, "-m", "shopcast.cli.main"]
     children = [
         _Child("api", [*cli, "api", "--host", host, "--port", str(port)]),

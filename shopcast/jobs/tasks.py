@@ -9,6 +9,7 @@ from typing import Any
 from celery.signals import worker_process_init, worker_ready, worker_shutdown
 
 import ingest.tasks  # noqa: F401  (registers the probe job and upload expiry)
+import transcode.tasks  # noqa: F401  (registers the transcode job)
 from shopcast.celery_app import RUN_JOB_TASK, celery_app
 from shopcast.jobs import dispatch
 from shopcast.jobs.execution import execute

@@ -51,6 +51,10 @@ class ObjectStore(ABC):
     def put_bytes(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None: ...
 
     @abstractmethod
+    def put_file(self, key: str, path: Path, content_type: str = "application/octet-stream") -> None:
+        """Store a local file, streaming it (multipart on S3)."""
+
+    @abstractmethod
     def get_bytes(self, key: str) -> bytes: ...
 
     @abstractmethod

@@ -36,6 +36,13 @@ class LocalStore(ObjectStore):
         tmp.write_bytes(data)
         os.replace(tmp, path)
 
+    def put_file(self, key: str, path: Path, content_type: str = "application/octet-stream") -> None:
+        dest = self._path(key)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(dest.name + ".tmp")
+        shutil.copyfile(path, tmp)
+        os.replace(tmp, dest)
+
     def get_bytes(self, key: str) -> bytes:
         return self._path(key).read_bytes()
 

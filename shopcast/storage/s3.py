@@ -47,6 +47,11 @@ class S3Store(ObjectStore):
     def put_bytes(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
         self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=data, ContentType=content_type)
 
+    def put_file(self, key: str, path: Path, content_type: str = "application/octet-stream") -> None:
+        self.client.upload_file(
+            str(path), self.bucket, self._key(key), ExtraArgs={"ContentType": content_type}
+        )
+
     def get_bytes(self, key: str) -> bytes:
         return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read()
 

@@ -118,7 +118,13 @@ class Stack:
 
 def boot(name: str, env: dict[str, str], data_dir: Path, port: int) -> Stack:
     """Migrate, then start the API and one worker consuming every queue."""
-    full_env = {**os.environ, **FAST_JOBS_ENV, "SHOPCAST_DATA_DIR": str(data_dir), **env}
+    full_env = {
+        **os.environ,
+        **FAST_JOBS_ENV,
+        "SHOPCAST_DATA_DIR": str(data_dir),
+        "SHOPCAST_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        **env,
+    }
     stack = Stack(name=name, env=full_env, base_url=f"http://127.0.0.1:{port}", log_dir=data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(stack.settings)

@@ -1,0 +1,1 @@
+"""Media helpers shared by the domains: the one place that runs FFmpeg."""

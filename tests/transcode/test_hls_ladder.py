@@ -1,0 +1,169 @@
+"""Ready assets become a signed CMAF HLS ladder that any player can fetch and decode."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import av
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from shopcast.events.models import Event
+from tests.harness.media import FFMPEG, MediaFactory
+from tests.harness.stack import Stack
+from tests.harness.tus import upload
+
+EXPECTED_RUNGS = {
+    "h264_1080p": [(1920, 1080), (1280, 720), (960, 540), (640, 360)],
+    "hevc_vertical": [(720, 1280), (540, 960), (360, 640)],
+    "mpeg2_interlaced": [(1920, 1080), (1280, 720), (960, 540), (640, 360)],
+}
+
+
+def _source(media: MediaFactory, kind: str) -> tuple[Path, float]:
+    return {
+        "h264_1080p": (media.h264_aac_1080p30(), 4.0),
+        "hevc_vertical": (media.hevc_vertical_vfr(), 3.0),
+        "mpeg2_interlaced": (media.mpeg2_1080i_ac3_ts(), 3.0),
+    }[kind]
+
+
+def _wait_for_ladder(client: httpx.Client, asset_id: str, timeout: float = 180) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    asset: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        asset = client.get(f"/v1/assets/{asset_id}").json()
+        transcode = [j for j in asset["jobs"] if j["kind"] == "transcode"]
+        if transcode and transcode[0]["state"] in ("succeeded", "failed"):
+            return asset
+        time.sleep(0.25)
+    raise AssertionError(f"no ladder after {timeout} s: {asset}")
+
+
+def _uris(playlist: str) -> list[str]:
+    return [line for line in playlist.splitlines() if line and not line.startswith("#")]
+
+
+def _rung_media(base: str, playlist: str) -> tuple[bytes, list[bytes], list[float]]:
+    init_uri = re.search(r'#EXT-X-MAP:URI="([^"]+)"', playlist)
+    assert init_uri is not None
+    assert "token=" in init_uri.group(1)
+    init = httpx.get(f"{base}/{init_uri.group(1)}").content
+    segments = [httpx.get(f"{base}/{uri}").content for uri in _uris(playlist)]
+    durations = [float(d) for d in re.findall(r"#EXTINF:([0-9.]+),", playlist)]
+    return init, segments, durations
+
+
+@pytest.mark.parametrize("kind", list(EXPECTED_RUNGS))
+def test_ready_asset_gets_a_playable_signed_ladder(stack: Stack, media: MediaFactory, kind: str) -> None:
+    path, source_duration = _source(media, kind)
+    with stack.client(stack.user(f"ladder-{kind}-{stack.name}", "creator")) as client:
+        asset_id = upload(client, path)
+        asset = _wait_for_ladder(client, asset_id)
+    transcode = next(j for j in asset["jobs"] if j["kind"] == "transcode")
+    assert transcode["state"] == "succeeded", transcode["error"]
+    assert [(r["width"], r["height"]) for r in asset["renditions"]] == EXPECTED_RUNGS[kind]
+
+    master_url = asset["playback"]["hls"]
+    master = httpx.get(master_url, headers={"Origin": "https://shop.example"})
+    assert master.status_code == 200
+    assert master.headers["access-control-allow-origin"] == "*", "browsers' players may fetch it"
+    stream_infs = [line for line in master.text.splitlines() if line.startswith("#EXT-X-STREAM-INF")]
+    assert len(stream_infs) == len(EXPECTED_RUNGS[kind])
+    for attributes in stream_infs:
+        for name in ("BANDWIDTH=", "AVERAGE-BANDWIDTH=", "CODECS=", "RESOLUTION=", "FRAME-RATE="):
+            assert name in attributes
+    base = master_url.split("?", 1)[0].rsplit("/", 1)[0]
+    variant_uris = _uris(master.text)
+    assert all("?token=" in uri for uri in variant_uris)
+
+    for uri, (width, height) in zip(variant_uris, EXPECTED_RUNGS[kind], strict=True):
+        playlist = httpx.get(f"{base}/{uri}").text
+        assert all("?token=" in segment for segment in _uris(playlist))
+        rung_base = f"{base}/{uri.split('/')[0]}"
+        init, segments, durations = _rung_media(rung_base, playlist)
+        assert all(d <= 6.0 for d in durations)
+        assert all(d >= 4.0 for d in durations[:-1])
+        assert sum(durations) == pytest.approx(source_duration, abs=0.1)
+        _check_rung(init, segments, width, height, has_audio=kind != "hevc_vertical")
+    assert _event_count(stack, asset_id, "asset.playable") == 1
+    assert _event_count(stack, asset_id, "renditions.ready") == 1
+
+
+def _check_rung(init: bytes, segments: list[bytes], width: int, height: int, has_audio: bool) -> None:
+    for segment in segments:
+        with av.open(io.BytesIO(init + segment), mode="r") as container:
+            video = container.streams.video[0]
+            first = next(container.demux(video))
+            assert first.is_keyframe, "every segment starts with a keyframe"
+    with av.open(io.BytesIO(init + b"".join(segments)), mode="r") as container:
+        video = container.streams.video[0]
+        assert (video.codec_context.width, video.codec_context.height) == (width, height)
+        frame = next(container.decode(video))
+        assert not frame.interlaced_frame
+        if has_audio:
+            audio = container.streams.audio[0]
+            assert audio.codec_context.sample_rate == 48000
+            assert audio.codec_context.channels == 2
+            assert video.start_time is not None
+            assert audio.start_time is not None
+            assert video.time_base is not None
+            assert audio.time_base is not None
+            video_start = float(video.start_time * video.time_base)
+            audio_start = float(audio.start_time * audio.time_base)
+            assert abs(video_start - audio_start) < 0.040
+
+
+def _event_count(stack: Stack, asset_id: str, type_: str) -> int:
+    with stack.runtime.sessions() as session:
+        query = (
+            select(func.count()).select_from(Event).where(Event.subject_id == asset_id, Event.type == type_)
+        )
+        return int(session.scalar(query) or 0)
+
+
+def test_ffmpeg_plays_the_signed_master_without_headers(stack: Stack, media: MediaFactory) -> None:
+    with stack.client(stack.user(f"player-{stack.name}", "creator")) as client:
+        asset_id = upload(client, media.vp9_webm_silent())
+        asset = _wait_for_ladder(client, asset_id)
+    done = subprocess.run(
+        [
+            FFMPEG,
+            "-hide_banner",
+            "-v",
+            "error",
+            "-i",
+            asset["playback"]["hls"],
+            "-map",
+            "0:v:0",
+            "-f",
+            "null",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_playback_refuses_bad_or_expired_tokens(stack: Stack, media: MediaFactory) -> None:
+    with stack.client(stack.user(f"tokens-{stack.name}", "creator")) as client:
+        asset_id = upload(client, media.vp9_webm_silent())
+        asset = _wait_for_ladder(client, asset_id)
+    url = asset["playback"]["hls"]
+    base, token = url.split("?token=")
+    expires, signature = token.split(".")
+    assert httpx.get(base).status_code == 403
+    assert httpx.get(f"{base}?token={expires}.{signature[::-1]}").status_code == 403
+    assert httpx.get(f"{base}?token={int(expires) + 60}.{signature}").status_code == 403
+    assert httpx.get(f"{base}?token=1.{signature}").status_code == 403
+    other = base.replace(asset_id, "f" * 32)
+    assert httpx.get(f"{other}?token={token}").status_code == 403

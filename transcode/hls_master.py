@@ -1,0 +1,66 @@
+"""The master playlist, with every variant's bandwidth measured from the segments it really wrote."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from transcode.ladder import Rung
+
+_EXTINF = re.compile(r"^#EXTINF:([0-9.]+),")
+_STREAM_INF_CODECS = re.compile(r'CODECS="([^"]+)"')
+
+
+@dataclass(frozen=True)
+class Variant:
+    rung: Rung
+    fps: float
+    codecs: str
+    peak_bps: int
+    average_bps: int
+    duration_s: float
+
+
+def measure(variant_dir: Path) -> tuple[int, int, float]:
+    """Peak and average bits per second over a media playlist's segments, and its duration."""
+    durations: list[float] = []
+    rates: list[float] = []
+    total_bits = 0
+    lines = (variant_dir / "index.m3u8").read_text().splitlines()
+    for line, following in itertools.pairwise(lines):
+        match = _EXTINF.match(line)
+        if match:
+            seconds = float(match.group(1))
+            bits = (variant_dir / following.strip()).stat().st_size * 8
+            durations.append(seconds)
+            rates.append(bits / seconds if seconds else 0.0)
+            total_bits += bits
+    duration = sum(durations)
+    return round(max(rates, default=0.0)), round(total_bits / duration) if duration else 0, duration
+
+
+def ffmpeg_codecs(output_dir: Path) -> dict[str, str]:
+    """CODECS strings FFmpeg wrote into its own master, by variant name."""
+    codecs: dict[str, str] = {}
+    lines = (output_dir / "ffmpeg_master.m3u8").read_text().splitlines()
+    for line, following in itertools.pairwise(lines):
+        match = _STREAM_INF_CODECS.search(line)
+        if line.startswith("#EXT-X-STREAM-INF") and match:
+            codecs[following.strip().split("/")[0]] = match.group(1)
+    return codecs
+
+
+def render_master(variants: list[Variant]) -> str:
+    """RFC 8216 master playlist, highest rung first, with BANDWIDTH, AVERAGE-BANDWIDTH, CODECS,
+    RESOLUTION and FRAME-RATE on every variant."""
+    lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"]
+    for variant in sorted(variants, key=lambda v: v.peak_bps, reverse=True):
+        rung = variant.rung
+        lines.append(
+            f"#EXT-X-STREAM-INF:BANDWIDTH={variant.peak_bps},AVERAGE-BANDWIDTH={variant.average_bps},"
+            f'CODECS="{variant.codecs}",RESOLUTION={rung.width}x{rung.height},FRAME-RATE={variant.fps:.3f}'
+        )
+        lines.append(f"{rung.name}/index.m3u8")
+    return "\n".join(lines) + "\n"

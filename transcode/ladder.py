@@ -1,0 +1,46 @@
+"""Which renditions a source gets (SPECS.md, rendition ladder): by short side, never upscaled."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# (short side, video bitrate in kb/s), H.264 High
+HOUSE_LADDER: tuple[tuple[int, int], ...] = ((1080, 6000), (720, 3000), (540, 2000), (360, 730))
+AUDIO_KBPS = 128
+
+
+@dataclass(frozen=True)
+class Rung:
+    name: str
+    width: int
+    height: int
+    video_kbps: int
+
+
+def choose_rungs(width: int, height: int) -> list[Rung]:
+    """Rungs for a picture displayed at width x height: every house rung not above the source's short
+    side, keeping the orientation; a source smaller than the lowest rung gets one rung at its own size."""
+    short, long_ = min(width, height), max(width, height)
+    portrait = height > width
+    rungs = [_rung(s, kbps, short, long_, portrait) for s, kbps in HOUSE_LADDER if s <= short]
+    if not rungs:
+        rungs = [_rung(_even(short), HOUSE_LADDER[-1][1], short, long_, portrait)]
+    return rungs
+
+
+def _rung(target_short: int, kbps: int, short: int, long_: int, portrait: bool) -> Rung:
+    target_long = _even(round(long_ * target_short / short))
+    width, height = (target_short, target_long) if portrait else (target_long, target_short)
+    return Rung(name=f"{target_short}p", width=width, height=height, video_kbps=kbps)
+
+
+def _even(value: float) -> int:
+    return max(2, round(value / 2) * 2)
+
+
+def output_fps(source_fps: float) -> float:
+    """30 fps at most (SPECS.md): faster sources are halved until they fit, slower ones kept."""
+    fps = source_fps if source_fps > 0 else 30.0
+    while fps > 30.5:
+        fps /= 2
+    return fps

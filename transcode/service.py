@@ -1,0 +1,170 @@
+"""Turning a ready asset into an HLS ladder, and publishing it.
+
+Outputs go under a prefix of their own job (`assets/<id>/hls/<job>/`), so a retry overwrites only
+its own files; the ladder becomes visible when the job's finisher points the asset's HlsOutput row
+at that prefix, in the transaction that marks the job succeeded.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from ingest.assets_service import source_of
+from ingest.models import source_key
+from shopcast.db import utcnow
+from shopcast.events.service import emit
+from shopcast.media.ffmpeg_runner import Progress, run_ffmpeg
+from shopcast.runtime import Runtime
+from shopcast.signing import sign
+from transcode.hls_command import LadderJob, build_hls_ladder
+from transcode.hls_master import Variant, ffmpeg_codecs, measure, render_master
+from transcode.ladder import choose_rungs, output_fps
+from transcode.models import HlsOutput
+
+mimetypes.add_type("application/vnd.apple.mpegurl", ".m3u8")
+mimetypes.add_type("video/iso.segment", ".m4s")
+
+
+@dataclass(frozen=True)
+class Ladder:
+    prefix: str
+    renditions: list[dict[str, Any]]
+
+
+def encode_ladder(
+    runtime: Runtime, asset_id: str, job_id: str, report: Callable[[float], None]
+) -> Ladder | None:
+    """Encode and upload the ladder; None when the asset disappeared meanwhile."""
+    with runtime.sessions() as session:
+        found = source_of(session, asset_id)
+    if found is None:
+        return None
+    _owner, source = found
+    rungs = choose_rungs(int(source["width"]), int(source["height"]))
+    fps = output_fps(float(source["fps"]))
+    runtime.settings.scratch_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=runtime.settings.scratch_dir) as scratch:
+        folder = Path(scratch)
+        input_path = _local_source(runtime, asset_id, folder)
+        output = folder / "hls"
+        job = LadderJob(
+            source=input_path,
+            output_dir=output,
+            rungs=rungs,
+            fps=fps,
+            interlaced=bool(source["interlaced"]),
+            has_audio=bool(source["audio_codec"]),
+            preset=runtime.settings.x264_preset,
+        )
+        run_ffmpeg(
+            build_hls_ladder(job),
+            timeout_s=max(600.0, float(source["duration_s"]) * 20),
+            duration_s=float(source["duration_s"]),
+            on_progress=lambda progress: report(_fraction(progress)),
+            cancelled=_gone_checker(runtime, asset_id),
+        )
+        variants = _variants(output, job)
+        (output / "master.m3u8").write_text(render_master(variants))
+        (output / "ffmpeg_master.m3u8").unlink()
+        prefix = f"assets/{asset_id}/hls/{job_id}"
+        _upload_tree(runtime, output, prefix)
+    return Ladder(prefix=prefix, renditions=[_rendition(v) for v in variants])
+
+
+def _fraction(progress: Progress) -> float:
+    return progress.fraction
+
+
+def _local_source(runtime: Runtime, asset_id: str, folder: Path) -> Path:
+    local = runtime.store.local_path(source_key(asset_id))
+    if local is not None:
+        return local
+    copy = folder / "source"
+    runtime.store.download_to(source_key(asset_id), copy)
+    return copy
+
+
+def _gone_checker(runtime: Runtime, asset_id: str) -> Callable[[], bool]:
+    """Whether the asset was deleted, asked of the database at most every two seconds."""
+    state = {"checked": 0.0, "gone": False}
+
+    def gone() -> bool:
+        if time.monotonic() - state["checked"] > 2.0:
+            state["checked"] = time.monotonic()
+            with runtime.sessions() as session:
+                state["gone"] = source_of(session, asset_id) is None
+        return bool(state["gone"])
+
+    return gone
+
+
+def _variants(output: Path, job: LadderJob) -> list[Variant]:
+    codecs = ffmpeg_codecs(output)
+    variants = []
+    for rung in job.rungs:
+        peak, average, duration = measure(output / rung.name)
+        variants.append(Variant(rung, job.fps, codecs.get(rung.name, "avc1.640028"), peak, average, duration))
+    return variants
+
+
+def _rendition(variant: Variant) -> dict[str, Any]:
+    return {
+        "name": variant.rung.name,
+        "width": variant.rung.width,
+        "height": variant.rung.height,
+        "bitrate": variant.average_bps,
+        "peak_bitrate": variant.peak_bps,
+        "codec": variant.codecs.split(",")[0],
+        "passthrough": False,
+        "state": "ready",
+    }
+
+
+def _upload_tree(runtime: Runtime, folder: Path, prefix: str) -> None:
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            runtime.store.put_file(f"{prefix}/{path.relative_to(folder).as_posix()}", path, content_type)
+
+
+def publish(session: Session, asset_id: str, ladder: Ladder) -> None:
+    """Point the asset at the new ladder; the first ladder also makes it playable."""
+    found = source_of(session, asset_id)
+    if found is None:
+        return
+    owner_id, _source = found
+    current = session.get(HlsOutput, asset_id)
+    first = current is None
+    if current is None:
+        session.add(HlsOutput(asset_id=asset_id, prefix=ladder.prefix, renditions=ladder.renditions))
+    else:
+        current.prefix, current.renditions, current.published_at = ladder.prefix, ladder.renditions, utcnow()
+    data = {"id": asset_id, "renditions": ladder.renditions}
+    if first:
+        emit(session, "asset.playable", owner_id=owner_id, subject_id=asset_id, data={"id": asset_id})
+    emit(session, "renditions.ready", owner_id=owner_id, subject_id=asset_id, data=data)
+
+
+def playback_view(
+    session: Session, runtime: Runtime, asset_id: str
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The asset's renditions and a signed master playlist URL (None before anything plays)."""
+    output = session.get(HlsOutput, asset_id)
+    if output is None:
+        return [], None
+    settings = runtime.settings
+    token = sign(settings.secret_key, asset_id, settings.playback_ttl_s)
+    return list(output.renditions), f"{settings.public_url}/v1/playback/{asset_id}/master.m3u8?token={token}"
+
+
+def published_prefix(session: Session, asset_id: str) -> str | None:
+    output = session.get(HlsOutput, asset_id)
+    return output.prefix if output else None
