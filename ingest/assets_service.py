@@ -75,6 +75,15 @@ def mark_probed(session: Session, asset_id: str, source: dict[str, Any], max_att
     data = {"id": asset.id, "source": source}
     emit(session, "asset.ready", owner_id=asset.owner_id, subject_id=asset.id, data=data)
     create_job(session, "transcode", asset_id=asset_id, max_attempts=max_attempts)
+    if source.get("audio_codec"):
+        create_job(session, "loudness", asset_id=asset_id, max_attempts=max_attempts)
+
+
+def record_loudness(session: Session, asset_id: str, loudness: dict[str, float]) -> None:
+    """Store a measurement in the asset's `source.loudness`."""
+    asset = session.get(Asset, asset_id)
+    if asset is not None and asset.source is not None:
+        asset.source = {**asset.source, "loudness": loudness}
 
 
 def source_of(session: Session, asset_id: str) -> tuple[str, dict[str, Any]] | None:

@@ -27,6 +27,7 @@ from shopcast.signing import sign
 from transcode.hls_command import LadderJob, build_hls_ladder
 from transcode.hls_master import Variant, ffmpeg_codecs, measure, render_master
 from transcode.ladder import choose_rungs, output_fps
+from transcode.loudness import Loudness, build_measurement, parse_summary
 from transcode.models import HlsOutput
 
 mimetypes.add_type("application/vnd.apple.mpegurl", ".m3u8")
@@ -77,6 +78,20 @@ def encode_ladder(
         prefix = f"assets/{asset_id}/hls/{job_id}"
         _upload_tree(runtime, output, prefix)
     return Ladder(prefix=prefix, renditions=[_rendition(v) for v in variants])
+
+
+def measure_asset_loudness(runtime: Runtime, asset_id: str) -> Loudness | None:
+    """BS.1770 loudness of the source's first audio stream; None when the asset is gone."""
+    with runtime.sessions() as session:
+        found = source_of(session, asset_id)
+    if found is None:
+        return None
+    duration = float(found[1]["duration_s"])
+    runtime.settings.scratch_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=runtime.settings.scratch_dir) as scratch:
+        source = _local_source(runtime, asset_id, Path(scratch))
+        log = run_ffmpeg(build_measurement(source), timeout_s=max(300.0, duration * 5), duration_s=duration)
+    return parse_summary(log)
 
 
 def _fraction(progress: Progress) -> float:

@@ -13,7 +13,7 @@ QUEUES = ("probe", "transcode", "subtitles", "render", "publish", "webhooks")
 
 # Which queue serves each kind of job. Plain data, so the API can enqueue a kind whose handler
 # it never imports; later kinds (loudness, thumbnails, ...) are added here.
-KIND_QUEUES: dict[str, str] = {"probe": "probe", "transcode": "transcode"}
+KIND_QUEUES: dict[str, str] = {"probe": "probe", "transcode": "transcode", "loudness": "transcode"}
 
 
 @dataclass(frozen=True)

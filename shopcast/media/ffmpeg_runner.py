@@ -45,8 +45,11 @@ def run_ffmpeg(
     duration_s: float | None = None,
     on_progress: Callable[[Progress], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
-) -> None:
-    """Run `ffmpeg <args>`; raises FfmpegFailed. Progress is reported as a fraction of `duration_s`."""
+) -> list[str]:
+    """Run `ffmpeg <args>`; returns the last lines of its log (filters such as ebur128 report there).
+
+    Raises FfmpegFailed. Progress is reported as a fraction of `duration_s`.
+    """
     command = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-progress", "pipe:1", *args]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert process.stdout is not None
@@ -70,6 +73,7 @@ def run_ffmpeg(
         if cancelled and cancelled():
             reason = "cancelled"
         raise FfmpegFailed(f"ffmpeg {reason}", "\n".join(tail))
+    return list(tail)
 
 
 def _collect(stream: IO[str], tail: collections.deque[str]) -> None:

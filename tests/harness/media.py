@@ -92,6 +92,19 @@ class MediaFactory:
             )  # fmt: skip
         return path
 
+    def tone_video(self, amplitude: float, seconds: int = 6) -> Path:
+        """Small video with a 1 kHz stereo tone of the given peak amplitude (0.1 is -20 dBFS)."""
+        path, done = self._path(f"tone_{amplitude}.mp4")
+        if not done:
+            tone = f"{amplitude}*sin(2*PI*1000*t)"
+            ffmpeg(
+                "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30",
+                "-f", "lavfi", "-i", f"aevalsrc={tone}|{tone}:sample_rate=48000:channel_layout=stereo",
+                "-t", str(seconds), "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+                "-c:a", "aac", "-b:a", "256k", str(path),
+            )  # fmt: skip
+        return path
+
     # hostile or unacceptable files
     def zero_bytes(self) -> Path:
         path, _ = self._path("zero.mp4")
