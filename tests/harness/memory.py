@@ -8,11 +8,15 @@ import psutil
 
 
 class RssSampler:
-    """Samples every 20 ms from construction until stop(), which returns the growth in bytes."""
+    """Samples every 20 ms from construction until stop(), which returns the growth in bytes.
 
-    def __init__(self, pid: int):
+    With `tree`, the process and all its descendants are summed (a worker and its FFmpeg children).
+    """
+
+    def __init__(self, pid: int, tree: bool = False):
         self.process = psutil.Process(pid)
-        self.baseline = int(self.process.memory_info().rss)
+        self.tree = tree
+        self.baseline = self._rss()
         self.peak = self.baseline
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -20,7 +24,14 @@ class RssSampler:
 
     def _run(self) -> None:
         while not self._stop.wait(0.02):
-            self.peak = max(self.peak, int(self.process.memory_info().rss))
+            try:
+                self.peak = max(self.peak, self._rss())
+            except psutil.Error:
+                continue  # a child exited between listing and reading
+
+    def _rss(self) -> int:
+        processes = [self.process, *self.process.children(recursive=True)] if self.tree else [self.process]
+        return sum(int(p.memory_info().rss) for p in processes)
 
     def stop(self) -> int:
         self._stop.set()

@@ -1,0 +1,100 @@
+"""The transcode job against the plain FFmpeg CLI doing the same rungs, in one run.
+
+    .venv/bin/python -m bench.ladder [--seconds 60]
+
+Targets (issue 3): job run time <= 1.05x plain FFmpeg with the same preset; time to a playable
+`playback.hls` <= 1.5 s after asset.ready. Also prints the worker's peak memory (process tree).
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+from sqlalchemy import select
+
+from shopcast.events.models import Event
+from shopcast.media.ffmpeg_runner import run_ffmpeg
+from tests.harness.media import ffmpeg
+from tests.harness.memory import RssSampler
+from tests.harness.services import free_port
+from tests.harness.stack import Stack, boot
+from tests.harness.tus import upload
+from transcode.hls_command import LadderJob, build_hls_ladder
+from transcode.ladder import choose_rungs
+
+
+def make_source(folder: Path, seconds: int) -> Path:
+    path = folder / "source_1080p30.mp4"
+    ffmpeg(
+        "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=30",
+        "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", str(seconds),
+        "-c:v", "libx264", "-preset", "veryfast", "-b:v", "8M", "-pix_fmt", "yuv420p",
+        "-c:a", "aac", "-ac", "2", str(path), timeout=1800,
+    )  # fmt: skip
+    return path
+
+
+def plain_ffmpeg(source: Path, folder: Path) -> float:
+    job = LadderJob(source, folder / "plain", choose_rungs(1920, 1080), 30.0, False, True, "veryfast")
+    started = time.perf_counter()
+    run_ffmpeg(build_hls_ladder(job), timeout_s=3600)
+    return time.perf_counter() - started
+
+
+def shopcast_job(source: Path, folder: Path) -> tuple[float, float, int]:
+    stack = boot("bench", {}, folder / "stack", free_port())
+    try:
+        with stack.client(stack.user("bench", "creator")) as client:
+            sampler = RssSampler(stack.processes["worker"].pid, tree=True)
+            asset_id = upload(client, source)
+            job = _wait_for_transcode(client, asset_id)
+            peak = sampler.stop() + sampler.baseline
+        run_s = (
+            datetime.fromisoformat(job["finished_at"]) - datetime.fromisoformat(job["started_at"])
+        ).total_seconds()
+        ready, playable = _event_times(stack, asset_id)
+        return run_s, (playable - ready).total_seconds(), peak
+    finally:
+        stack.stop_all()
+
+
+def _wait_for_transcode(client: httpx.Client, asset_id: str) -> dict[str, str]:
+    while True:
+        jobs = {j["kind"]: j for j in client.get(f"/v1/assets/{asset_id}").json()["jobs"]}
+        job: dict[str, str] | None = jobs.get("transcode")
+        if job and job["state"] in ("succeeded", "failed"):
+            assert job["state"] == "succeeded", job
+            return job
+        time.sleep(0.5)
+
+
+def _event_times(stack: Stack, asset_id: str) -> tuple[datetime, datetime]:
+    with stack.runtime.sessions() as session:
+        rows = session.execute(select(Event.type, Event.created_at).where(Event.subject_id == asset_id))
+        times = {type_: created_at for type_, created_at in rows}
+    return times["asset.ready"], times["asset.playable"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=int, default=60)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="shopcast-ladder-") as scratch:
+        folder = Path(scratch)
+        source = make_source(folder, args.seconds)
+        print(f"source: {args.seconds} s 1080p30 H.264 + AAC; 4 rungs (1080/720/540/360), x264 veryfast")
+        plain_s = plain_ffmpeg(source, folder)
+        print(f"plain FFmpeg CLI : {plain_s:7.2f} s", flush=True)
+        job_s, to_playable_s, peak = shopcast_job(source, folder)
+    print(f"transcode job    : {job_s:7.2f} s  ({job_s / plain_s:.2f}x plain; target <= 1.05x)")
+    print(f"asset.ready -> asset.playable: {to_playable_s:.2f} s (target <= 1.5 s; no early playable yet)")
+    print(f"worker peak RSS (process tree incl. FFmpeg): {peak / 2**20:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
