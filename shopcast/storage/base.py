@@ -69,6 +69,10 @@ class ObjectStore(ABC):
     def delete_prefix(self, prefix: str) -> None: ...
 
     @abstractmethod
+    def list_keys(self, prefix: str) -> list[str]:
+        """Every key under `prefix`, sorted."""
+
+    @abstractmethod
     def local_path(self, key: str) -> Path | None:
         """A path on this machine holding the object, when the backend keeps one."""
 

@@ -70,6 +70,13 @@ class LocalStore(ObjectStore):
         elif path.exists():
             path.unlink()
 
+    def list_keys(self, prefix: str) -> list[str]:
+        base = self._path(prefix)
+        if not base.exists():
+            return []
+        root = self.root.resolve()
+        return sorted(p.relative_to(root).as_posix() for p in base.rglob("*") if p.is_file())
+
     def local_path(self, key: str) -> Path | None:
         path = self._path(key)
         return path if path.exists() else None

@@ -1,0 +1,77 @@
+"""A worker killed with SIGKILL in the middle of a transcode: the job still succeeds exactly once."""
+
+from __future__ import annotations
+
+import signal
+import time
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select
+
+from shopcast.events.models import Event
+from tests.harness.media import MediaFactory
+from tests.harness.stack import Stack
+from tests.harness.tus import upload
+
+
+def _transcode_job(client: httpx.Client, asset_id: str) -> dict[str, Any]:
+    jobs: dict[str, dict[str, Any]] = {
+        j["kind"]: j for j in client.get(f"/v1/assets/{asset_id}").json()["jobs"]
+    }
+    return jobs.get("transcode", {})
+
+
+def _wait(client: httpx.Client, asset_id: str, done: Any, timeout: float) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    job: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        job = _transcode_job(client, asset_id)
+        if done(job):
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"transcode job never got there: {job}")
+
+
+def _events(stack: Stack, asset_id: str, type_: str) -> int:
+    with stack.runtime.sessions() as session:
+        query = (
+            select(func.count()).select_from(Event).where(Event.subject_id == asset_id, Event.type == type_)
+        )
+        return int(session.scalar(query) or 0)
+
+
+def test_sigkill_mid_transcode_gives_one_result(stack: Stack, media: MediaFactory) -> None:
+    with stack.client(stack.user(f"killed-{stack.name}", "creator")) as client:
+        asset_id = upload(client, media.h264_aac_1080p30(seconds=20))
+        _wait(client, asset_id, lambda j: j.get("state") == "running" and j["progress"] > 0.1, 120)
+        stack.stop("worker", signal.SIGKILL)
+        stack.start_worker()
+        job = _wait(client, asset_id, lambda j: j.get("state") in ("succeeded", "failed"), 240)
+        asset = client.get(f"/v1/assets/{asset_id}").json()
+    assert job["state"] == "succeeded", job["error"]
+    assert job["attempts"] == 2
+    assert _events(stack, asset_id, "renditions.ready") == 1
+    assert _events(stack, asset_id, "asset.playable") == 1
+    assert len(asset["renditions"]) == 4
+    outputs = stack.runtime.store.list_keys(f"assets/{asset_id}/hls/")
+    prefixes = {key.split("/")[3] for key in outputs}
+    assert len(prefixes) == 1, "one set of outputs"
+    playlists = [key for key in outputs if key.endswith("index.m3u8")]
+    referenced = {"master.m3u8"}
+    for key in playlists:
+        rung = key.rsplit("/", 2)[-2]
+        text = stack.runtime.store.get_bytes(key).decode()
+        referenced.add(f"{rung}/index.m3u8")
+        referenced |= {f"{rung}/{line}" for line in text.splitlines() if line and not line.startswith("#")}
+        referenced |= {f"{rung}/{name}" for name in _map_uris(text)}
+    stored = {key.split("/", 4)[4] for key in outputs}
+    assert stored == referenced, "no orphaned segments"
+
+
+def _map_uris(playlist: str) -> list[str]:
+    return [
+        line.split('URI="')[1].split('"')[0]
+        for line in playlist.splitlines()
+        if line.startswith("#EXT-X-MAP")
+    ]
