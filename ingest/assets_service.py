@@ -74,6 +74,8 @@ def mark_probed(session: Session, asset_id: str, source: dict[str, Any], max_att
     asset.state = AssetState.ready
     data = {"id": asset.id, "source": source}
     emit(session, "asset.ready", owner_id=asset.owner_id, subject_id=asset.id, data=data)
+    if source.get("video_codec") == "h264" and source.get("audio_codec") in (None, "aac"):
+        create_job(session, "preview", asset_id=asset_id, max_attempts=max_attempts)
     create_job(session, "transcode", asset_id=asset_id, max_attempts=max_attempts)
     if source.get("audio_codec"):
         create_job(session, "loudness", asset_id=asset_id, max_attempts=max_attempts)

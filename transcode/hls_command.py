@@ -59,6 +59,22 @@ def build_hls_ladder(job: LadderJob) -> list[str]:
     return args
 
 
+def build_hls_remux(source: Path, output_dir: Path, has_audio: bool) -> list[str]:
+    """The source's H.264 (and AAC) repackaged as CMAF HLS without re-encoding: playable in seconds.
+    Segments follow the source's own keyframes."""
+    args = ["-y", "-i", str(source), "-map", "0:v:0"]
+    if has_audio:
+        args += ["-map", "0:a:0"]
+    return [
+        *args, "-c", "copy", "-f", "hls", "-hls_time", str(SEGMENT_S), "-hls_playlist_type", "vod",
+        "-hls_segment_type", "fmp4", "-hls_flags", "independent_segments",
+        "-hls_fmp4_init_filename", "init.mp4", "-master_pl_name", "ffmpeg_master.m3u8",
+        "-var_stream_map", "v:0,a:0,name:source" if has_audio else "v:0,name:source",
+        "-hls_segment_filename", str(output_dir / "%v" / "seg_%05d.m4s"),
+        str(output_dir / "%v" / "index.m3u8"),
+    ]  # fmt: skip
+
+
 def _filter_graph(job: LadderJob, rate: Fraction) -> str:
     prepare = ["bwdif=mode=send_frame"] if job.interlaced else []
     prepare += [f"fps={rate.numerator}/{rate.denominator}", "format=yuv420p", f"split={len(job.rungs)}"]

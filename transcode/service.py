@@ -24,9 +24,9 @@ from shopcast.events.service import emit
 from shopcast.media.ffmpeg_runner import Progress, run_ffmpeg
 from shopcast.runtime import Runtime
 from shopcast.signing import sign
-from transcode.hls_command import LadderJob, build_hls_ladder
+from transcode.hls_command import LadderJob, build_hls_ladder, build_hls_remux
 from transcode.hls_master import Variant, ffmpeg_codecs, measure, render_master
-from transcode.ladder import choose_rungs, output_fps
+from transcode.ladder import Rung, choose_rungs, output_fps
 from transcode.loudness import Loudness, build_measurement, parse_summary
 from transcode.models import HlsOutput
 
@@ -72,12 +72,36 @@ def encode_ladder(
             on_progress=lambda progress: report(_fraction(progress)),
             cancelled=_gone_checker(runtime, asset_id),
         )
-        variants = _variants(output, job)
+        variants = _measured(output, job.rungs, job.fps)
         (output / "master.m3u8").write_text(render_master(variants))
         (output / "ffmpeg_master.m3u8").unlink()
         prefix = f"assets/{asset_id}/hls/{job_id}"
         _upload_tree(runtime, output, prefix)
     return Ladder(prefix=prefix, renditions=[_rendition(v) for v in variants])
+
+
+def remux_preview(runtime: Runtime, asset_id: str, job_id: str) -> Ladder | None:
+    """The source repackaged as a one-variant HLS without re-encoding, for playback within seconds."""
+    with runtime.sessions() as session:
+        found = source_of(session, asset_id)
+    if found is None:
+        return None
+    source = found[1]
+    rung = Rung(name="source", width=int(source["width"]), height=int(source["height"]), video_kbps=0)
+    runtime.settings.scratch_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=runtime.settings.scratch_dir) as scratch:
+        folder = Path(scratch)
+        output = folder / "hls"
+        command = build_hls_remux(
+            _local_source(runtime, asset_id, folder), output, bool(source["audio_codec"])
+        )
+        run_ffmpeg(command, timeout_s=max(120.0, float(source["duration_s"])))
+        variants = _measured(output, [rung], float(source["fps"]))
+        (output / "master.m3u8").write_text(render_master(variants))
+        (output / "ffmpeg_master.m3u8").unlink()
+        prefix = f"assets/{asset_id}/hls/{job_id}"
+        _upload_tree(runtime, output, prefix)
+    return Ladder(prefix=prefix, renditions=[_rendition(v, passthrough=True) for v in variants])
 
 
 def measure_asset_loudness(runtime: Runtime, asset_id: str) -> Loudness | None:
@@ -121,16 +145,16 @@ def _gone_checker(runtime: Runtime, asset_id: str) -> Callable[[], bool]:
     return gone
 
 
-def _variants(output: Path, job: LadderJob) -> list[Variant]:
+def _measured(output: Path, rungs: list[Rung], fps: float) -> list[Variant]:
     codecs = ffmpeg_codecs(output)
     variants = []
-    for rung in job.rungs:
+    for rung in rungs:
         peak, average, duration = measure(output / rung.name)
-        variants.append(Variant(rung, job.fps, codecs.get(rung.name, "avc1.640028"), peak, average, duration))
+        variants.append(Variant(rung, fps, codecs.get(rung.name, "avc1.640028"), peak, average, duration))
     return variants
 
 
-def _rendition(variant: Variant) -> dict[str, Any]:
+def _rendition(variant: Variant, passthrough: bool = False) -> dict[str, Any]:
     return {
         "name": variant.rung.name,
         "width": variant.rung.width,
@@ -138,7 +162,7 @@ def _rendition(variant: Variant) -> dict[str, Any]:
         "bitrate": variant.average_bps,
         "peak_bitrate": variant.peak_bps,
         "codec": variant.codecs.split(",")[0],
-        "passthrough": False,
+        "passthrough": passthrough,
         "state": "ready",
     }
 
@@ -150,14 +174,18 @@ def _upload_tree(runtime: Runtime, folder: Path, prefix: str) -> None:
             runtime.store.put_file(f"{prefix}/{path.relative_to(folder).as_posix()}", path, content_type)
 
 
-def publish(session: Session, asset_id: str, ladder: Ladder) -> None:
-    """Point the asset at the new ladder; the first ladder also makes it playable."""
+def publish(session: Session, asset_id: str, ladder: Ladder) -> str | None:
+    """Point the asset at the new ladder; the first ladder also makes it playable.
+
+    Returns the prefix it replaced (a preview, or an older ladder), for deletion after commit.
+    """
     found = source_of(session, asset_id)
     if found is None:
-        return
+        return None
     owner_id, _source = found
     current = session.get(HlsOutput, asset_id)
     first = current is None
+    replaced = None if current is None or current.prefix == ladder.prefix else current.prefix
     if current is None:
         session.add(HlsOutput(asset_id=asset_id, prefix=ladder.prefix, renditions=ladder.renditions))
     else:
@@ -166,6 +194,16 @@ def publish(session: Session, asset_id: str, ladder: Ladder) -> None:
     if first:
         emit(session, "asset.playable", owner_id=owner_id, subject_id=asset_id, data={"id": asset_id})
     emit(session, "renditions.ready", owner_id=owner_id, subject_id=asset_id, data=data)
+    return replaced
+
+
+def publish_preview(session: Session, asset_id: str, ladder: Ladder) -> None:
+    """Make the asset playable from the remuxed source, unless its full ladder already is."""
+    found = source_of(session, asset_id)
+    if found is None or session.get(HlsOutput, asset_id) is not None:
+        return
+    session.add(HlsOutput(asset_id=asset_id, prefix=ladder.prefix, renditions=ladder.renditions))
+    emit(session, "asset.playable", owner_id=found[0], subject_id=asset_id, data={"id": asset_id})
 
 
 def playback_view(

@@ -73,9 +73,11 @@ def execute(runtime: Runtime, job_id: str, worker: str) -> None:
     if attempts > max_attempts:
         give_up(runtime, job_id, token, "attempts_exhausted", f"gave up after {max_attempts} attempts")
         return
+    beat = _Heartbeat(runtime, job_id, token)
+    context = JobContext(job_id, asset_id, beat.report)
     try:
-        with _Heartbeat(runtime, job_id, token) as beat:
-            finisher = kind.handler(JobContext(job_id, asset_id, beat.report))
+        with beat:
+            finisher = kind.handler(context)
     except JobRejected as exc:
         give_up(runtime, job_id, token, exc.code, exc.message)
         return
@@ -95,3 +97,8 @@ def execute(runtime: Runtime, job_id: str, worker: str) -> None:
         job = session.get(Job, job_id)
         assert job is not None
         finisher(session, job)
+    for callback in context.on_committed:
+        try:
+            callback()
+        except Exception:
+            log.exception("post-commit step of job %s failed", job_id)

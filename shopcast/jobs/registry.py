@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
@@ -13,7 +13,12 @@ QUEUES = ("probe", "transcode", "subtitles", "render", "publish", "webhooks")
 
 # Which queue serves each kind of job. Plain data, so the API can enqueue a kind whose handler
 # it never imports; later kinds (loudness, thumbnails, ...) are added here.
-KIND_QUEUES: dict[str, str] = {"probe": "probe", "transcode": "transcode", "loudness": "transcode"}
+KIND_QUEUES: dict[str, str] = {
+    "probe": "probe",
+    "preview": "probe",  # seconds of work: must not wait behind long transcodes
+    "transcode": "transcode",
+    "loudness": "transcode",
+}
 
 
 @dataclass(frozen=True)
@@ -23,6 +28,9 @@ class JobContext:
     job_id: str
     asset_id: str | None
     report_progress: Callable[[float], None]
+    # Run after the transaction that marks the job succeeded has committed, e.g. deleting outputs
+    # that the job's results replaced (never before: a failed commit would leave them live).
+    on_committed: list[Callable[[], None]] = field(default_factory=list)
 
 
 # A handler does the work outside any transaction, then returns a finisher that writes its

@@ -167,3 +167,26 @@ def test_playback_refuses_bad_or_expired_tokens(stack: Stack, media: MediaFactor
     assert httpx.get(f"{base}?token=1.{signature}").status_code == 403
     other = base.replace(asset_id, "f" * 32)
     assert httpx.get(f"{other}?token={token}").status_code == 403
+
+
+def test_h264_source_plays_from_a_remux_before_its_ladder_is_done(stack: Stack, media: MediaFactory) -> None:
+    """The preview publishes the source's own H.264 within seconds; the ladder then replaces it."""
+    with stack.client(stack.user(f"preview-{stack.name}", "creator")) as client:
+        asset_id = upload(client, media.h264_aac_1080p30(seconds=20))
+        deadline = time.monotonic() + 60
+        early: dict[str, Any] = {}
+        while time.monotonic() < deadline:
+            early = client.get(f"/v1/assets/{asset_id}").json()
+            if early["playback"]["hls"]:
+                break
+            time.sleep(0.1)
+        transcode = next(j for j in early["jobs"] if j["kind"] == "transcode")
+        assert transcode["state"] != "succeeded", "the preview came first"
+        assert [(r["name"], r["passthrough"]) for r in early["renditions"]] == [("source", True)]
+        master = httpx.get(early["playback"]["hls"]).text
+        assert master.count("#EXT-X-STREAM-INF") == 1
+        done = _wait_for_ladder(client, asset_id)
+    assert len(done["renditions"]) == 4
+    assert _event_count(stack, asset_id, "asset.playable") == 1
+    prefixes = {key.split("/")[3] for key in stack.runtime.store.list_keys(f"assets/{asset_id}/hls/")}
+    assert len(prefixes) == 1, "the preview's files are removed once the ladder replaces them"
