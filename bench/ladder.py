@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import select
 
+from ingest.models import Upload
 from shopcast.events.models import Event
 from shopcast.media.ffmpeg_runner import run_ffmpeg
 from tests.harness.media import ffmpeg
@@ -46,7 +47,7 @@ def plain_ffmpeg(source: Path, folder: Path) -> float:
     return time.perf_counter() - started
 
 
-def shopcast_job(source: Path, folder: Path) -> tuple[float, float, int]:
+def shopcast_job(source: Path, folder: Path) -> tuple[float, float, float, int]:
     stack = boot("bench", {}, folder / "stack", free_port())
     try:
         with stack.client(stack.user("bench", "creator")) as client:
@@ -57,8 +58,8 @@ def shopcast_job(source: Path, folder: Path) -> tuple[float, float, int]:
         run_s = (
             datetime.fromisoformat(job["finished_at"]) - datetime.fromisoformat(job["started_at"])
         ).total_seconds()
-        ready, playable = _event_times(stack, asset_id)
-        return run_s, (playable - ready).total_seconds(), peak
+        completed, ready, playable = _event_times(stack, asset_id)
+        return run_s, (playable - ready).total_seconds(), (playable - completed).total_seconds(), peak
     finally:
         stack.stop_all()
 
@@ -73,11 +74,14 @@ def _wait_for_transcode(client: httpx.Client, asset_id: str) -> dict[str, str]:
         time.sleep(0.5)
 
 
-def _event_times(stack: Stack, asset_id: str) -> tuple[datetime, datetime]:
+def _event_times(stack: Stack, asset_id: str) -> tuple[datetime, datetime, datetime]:
+    """When the upload completed, when the probe made the asset ready, when it became playable."""
     with stack.runtime.sessions() as session:
         rows = session.execute(select(Event.type, Event.created_at).where(Event.subject_id == asset_id))
         times = {type_: created_at for type_, created_at in rows}
-    return times["asset.ready"], times["asset.playable"]
+        completed = session.scalar(select(Upload.completed_at).where(Upload.asset_id == asset_id))
+    assert completed is not None
+    return completed, times["asset.ready"], times["asset.playable"]
 
 
 def main() -> None:
@@ -90,9 +94,10 @@ def main() -> None:
         print(f"source: {args.seconds} s 1080p30 H.264 + AAC; 4 rungs (1080/720/540/360), x264 veryfast")
         plain_s = plain_ffmpeg(source, folder)
         print(f"plain FFmpeg CLI : {plain_s:7.2f} s", flush=True)
-        job_s, to_playable_s, peak = shopcast_job(source, folder)
+        job_s, to_playable_s, upload_to_playable_s, peak = shopcast_job(source, folder)
     print(f"transcode job    : {job_s:7.2f} s  ({job_s / plain_s:.2f}x plain; target <= 1.05x)")
-    print(f"asset.ready -> asset.playable: {to_playable_s:.2f} s (target <= 1.5 s; no early playable yet)")
+    print(f"asset.ready -> asset.playable: {to_playable_s:.2f} s (target <= 1.5 s)")
+    print(f"upload complete -> asset.playable: {upload_to_playable_s:.2f} s (target <= 3 s)")
     print(f"worker peak RSS (process tree incl. FFmpeg): {peak / 2**20:.0f} MiB")
 
 

@@ -19,8 +19,9 @@ from ingest.schemas import (
     ThumbnailsOut,
     UploadProgressOut,
 )
-from shopcast.auth.service import Principal, visible_owner_ids
-from shopcast.errors import Conflict, NotFound
+from shopcast.auth import ownership
+from shopcast.auth.service import Principal
+from shopcast.errors import Conflict
 from shopcast.events.service import emit
 from shopcast.jobs.models import Job
 from shopcast.jobs.service import create_job
@@ -28,23 +29,12 @@ from shopcast.storage import ObjectStore, StagingState
 
 
 def get_visible(session: Session, principal: Principal, asset_id: str) -> Asset:
-    """The asset if `principal` may see it; NotFound otherwise (never a hint that it exists)."""
-    asset = session.get(Asset, asset_id)
-    owners = visible_owner_ids(session, principal)
-    if asset is None or (owners is not None and asset.owner_id not in owners):
-        raise NotFound("no such asset")
-    return asset
+    """The asset if `principal` may see it; NotFound otherwise."""
+    return ownership.get_visible(session, principal, Asset, asset_id, Asset.owner_id, "asset")
 
 
 def list_visible(session: Session, principal: Principal, limit: int, cursor: str | None) -> list[Asset]:
-    """Newest first; fetches limit + 1 rows so the caller can tell whether another page exists."""
-    query = select(Asset).order_by(Asset.id.desc()).limit(limit + 1)
-    owners = visible_owner_ids(session, principal)
-    if owners is not None:
-        query = query.where(Asset.owner_id.in_(owners))
-    if cursor:
-        query = query.where(Asset.id < cursor)
-    return list(session.scalars(query))
+    return ownership.page_visible(session, principal, Asset, Asset.owner_id, limit, cursor)
 
 
 def delete_asset(session: Session, store: ObjectStore, principal: Principal, asset_id: str) -> None:

@@ -14,8 +14,9 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from shopcast.auth import ownership
 from shopcast.auth.models import Role
-from shopcast.auth.service import Principal, visible_owner_ids
+from shopcast.auth.service import Principal
 from shopcast.db import utcnow
 from shopcast.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shopcast.events.service import emit
@@ -106,21 +107,11 @@ def _conflict(studio: Studio, clash: Booking | None) -> Conflict:
 
 
 def get_visible(session: Session, principal: Principal, booking_id: str) -> Booking:
-    booking = session.get(Booking, booking_id)
-    owners = visible_owner_ids(session, principal)
-    if booking is None or (owners is not None and booking.creator_id not in owners):
-        raise NotFound("no such booking")
-    return booking
+    return ownership.get_visible(session, principal, Booking, booking_id, Booking.creator_id, "booking")
 
 
 def list_visible(session: Session, principal: Principal, limit: int, cursor: str | None) -> list[Booking]:
-    query = select(Booking).order_by(Booking.id.desc()).limit(limit + 1)
-    owners = visible_owner_ids(session, principal)
-    if owners is not None:
-        query = query.where(Booking.creator_id.in_(owners))
-    if cursor:
-        query = query.where(Booking.id < cursor)
-    return list(session.scalars(query))
+    return ownership.page_visible(session, principal, Booking, Booking.creator_id, limit, cursor)
 
 
 def cancel_booking(session: Session, principal: Principal, booking_id: str) -> Booking:

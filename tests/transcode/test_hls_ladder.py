@@ -12,9 +12,8 @@ from typing import Any
 import av
 import httpx
 import pytest
-from sqlalchemy import func, select
 
-from shopcast.events.models import Event
+from tests.harness.events import event_count
 from tests.harness.media import FFMPEG, MediaFactory
 from tests.harness.stack import Stack
 from tests.harness.tus import upload
@@ -92,8 +91,8 @@ def test_ready_asset_gets_a_playable_signed_ladder(stack: Stack, media: MediaFac
         assert all(d >= 4.0 for d in durations[:-1])
         assert sum(durations) == pytest.approx(source_duration, abs=0.1)
         _check_rung(init, segments, width, height, has_audio=kind != "hevc_vertical")
-    assert _event_count(stack, asset_id, "asset.playable") == 1
-    assert _event_count(stack, asset_id, "renditions.ready") == 1
+    assert event_count(stack, asset_id, "asset.playable") == 1
+    assert event_count(stack, asset_id, "renditions.ready") == 1
 
 
 def _check_rung(init: bytes, segments: list[bytes], width: int, height: int, has_audio: bool) -> None:
@@ -118,14 +117,6 @@ def _check_rung(init: bytes, segments: list[bytes], width: int, height: int, has
             video_start = float(video.start_time * video.time_base)
             audio_start = float(audio.start_time * audio.time_base)
             assert abs(video_start - audio_start) < 0.040
-
-
-def _event_count(stack: Stack, asset_id: str, type_: str) -> int:
-    with stack.runtime.sessions() as session:
-        query = (
-            select(func.count()).select_from(Event).where(Event.subject_id == asset_id, Event.type == type_)
-        )
-        return int(session.scalar(query) or 0)
 
 
 def test_ffmpeg_plays_the_signed_master_without_headers(stack: Stack, media: MediaFactory) -> None:
@@ -187,6 +178,6 @@ def test_h264_source_plays_from_a_remux_before_its_ladder_is_done(stack: Stack, 
         assert master.count("#EXT-X-STREAM-INF") == 1
         done = _wait_for_ladder(client, asset_id)
     assert len(done["renditions"]) == 4
-    assert _event_count(stack, asset_id, "asset.playable") == 1
+    assert event_count(stack, asset_id, "asset.playable") == 1
     prefixes = {key.split("/")[3] for key in stack.runtime.store.list_keys(f"assets/{asset_id}/hls/")}
     assert len(prefixes) == 1, "the preview's files are removed once the ladder replaces them"

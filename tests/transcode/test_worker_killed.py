@@ -7,9 +7,8 @@ import time
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select
 
-from shopcast.events.models import Event
+from tests.harness.events import event_count
 from tests.harness.media import MediaFactory
 from tests.harness.stack import Stack
 from tests.harness.tus import upload
@@ -33,14 +32,6 @@ def _wait(client: httpx.Client, asset_id: str, done: Any, timeout: float) -> dic
     raise AssertionError(f"transcode job never got there: {job}")
 
 
-def _events(stack: Stack, asset_id: str, type_: str) -> int:
-    with stack.runtime.sessions() as session:
-        query = (
-            select(func.count()).select_from(Event).where(Event.subject_id == asset_id, Event.type == type_)
-        )
-        return int(session.scalar(query) or 0)
-
-
 def test_sigkill_mid_transcode_gives_one_result(stack: Stack, media: MediaFactory) -> None:
     with stack.client(stack.user(f"killed-{stack.name}", "creator")) as client:
         asset_id = upload(client, media.h264_aac_1080p30(seconds=20))
@@ -51,8 +42,8 @@ def test_sigkill_mid_transcode_gives_one_result(stack: Stack, media: MediaFactor
         asset = client.get(f"/v1/assets/{asset_id}").json()
     assert job["state"] == "succeeded", job["error"]
     assert job["attempts"] == 2
-    assert _events(stack, asset_id, "renditions.ready") == 1
-    assert _events(stack, asset_id, "asset.playable") == 1
+    assert event_count(stack, asset_id, "renditions.ready") == 1
+    assert event_count(stack, asset_id, "asset.playable") == 1
     assert len(asset["renditions"]) == 4
     outputs = stack.runtime.store.list_keys(f"assets/{asset_id}/hls/")
     prefixes = {key.split("/")[3] for key in outputs}

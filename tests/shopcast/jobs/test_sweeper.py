@@ -6,11 +6,11 @@ from datetime import timedelta
 from typing import Any
 
 import redis
-from sqlalchemy import func, select, update
+from sqlalchemy import update
 
 from shopcast.db import transaction, utcnow
-from shopcast.events.models import Event
 from shopcast.jobs.models import Job, JobState
+from tests.harness.events import event_count
 from tests.harness.media import MediaFactory
 from tests.harness.stack import Stack
 from tests.harness.tus import upload, wait_for_state
@@ -33,14 +33,6 @@ def _abandon_probe(stack: Stack, asset_id: str, attempts: int) -> None:
         )
 
 
-def _events(stack: Stack, asset_id: str, type_: str) -> int:
-    with stack.runtime.sessions() as session:
-        query = (
-            select(func.count()).select_from(Event).where(Event.subject_id == asset_id, Event.type == type_)
-        )
-        return int(session.scalar(query) or 0)
-
-
 def _asset_after_its_worker_died(
     stack: Stack, name: str, media: MediaFactory, attempts: int
 ) -> dict[str, Any]:
@@ -60,7 +52,7 @@ def test_job_of_a_dead_worker_is_rerun_exactly_once(stack: Stack, media: MediaFa
     asset_id = asset["id"]
     assert asset["state"] == "ready"
     assert [(j["state"], j["attempts"]) for j in asset["jobs"] if j["kind"] == "probe"] == [("succeeded", 2)]
-    assert _events(stack, asset_id, "asset.ready") == 1
+    assert event_count(stack, asset_id, "asset.ready") == 1
 
 
 def test_job_out_of_attempts_fails_its_asset_once(stack: Stack, media: MediaFactory) -> None:
@@ -69,8 +61,8 @@ def test_job_out_of_attempts_fails_its_asset_once(stack: Stack, media: MediaFact
     assert asset["state"] == "failed"
     assert asset["error"]["code"] == "worker_lost"
     assert [(j["state"], j["attempts"]) for j in asset["jobs"] if j["kind"] == "probe"] == [("failed", 3)]
-    assert _events(stack, asset_id, "asset.failed") == 1
-    assert _events(stack, asset_id, "asset.ready") == 0
+    assert event_count(stack, asset_id, "asset.failed") == 1
+    assert event_count(stack, asset_id, "asset.ready") == 0
 
 
 def _lose_broker_messages(stack: Stack) -> int:
@@ -100,4 +92,4 @@ def test_job_whose_message_was_lost_is_sent_again(stack: Stack, media: MediaFact
         asset = wait_for_state(client, asset_id, {"ready", "failed", "rejected"}, timeout=40)
     assert asset["state"] == "ready"
     assert [(j["state"], j["attempts"]) for j in asset["jobs"] if j["kind"] == "probe"] == [("succeeded", 1)]
-    assert _events(stack, asset_id, "asset.ready") == 1
+    assert event_count(stack, asset_id, "asset.ready") == 1
