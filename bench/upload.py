@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -27,14 +25,10 @@ from shopcast.migrations import upgrade
 from shopcast.runtime import build_runtime
 from shopcast.settings import Settings
 from tests.harness.memory import RssSampler
+from tests.harness.services import free_port
+from tests.harness.tus import file_chunks
 
 CHUNK = 1 << 20
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def make_file(path: Path, megabytes: int) -> None:
@@ -42,12 +36,6 @@ def make_file(path: Path, megabytes: int) -> None:
         block = os.urandom(16 * CHUNK)
         for _ in range(megabytes // 16):
             f.write(block)
-
-
-def chunks(path: Path) -> Iterator[bytes]:
-    with path.open("rb") as f:
-        while data := f.read(CHUNK):
-            yield data
 
 
 def wait_until_up(url: str) -> None:
@@ -68,7 +56,7 @@ def bench_raw(source: Path, scratch: Path) -> tuple[float, float]:
         wait_until_up(f"http://127.0.0.1:{port}/")
         rss = RssSampler(server.pid)
         started = time.perf_counter()
-        response = httpx.put(f"http://127.0.0.1:{port}/upload", content=chunks(source), timeout=600)
+        response = httpx.put(f"http://127.0.0.1:{port}/upload", content=file_chunks(source), timeout=600)
         elapsed = time.perf_counter() - started
         assert response.status_code == 204
         return elapsed, rss.stop() / 2**20
@@ -98,7 +86,7 @@ def bench_tus(source: Path, scratch: Path) -> tuple[float, float]:
             patched = client.patch(
                 created.headers["Location"],
                 headers={"Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"},
-                content=chunks(source),
+                content=file_chunks(source),
             )
         elapsed = time.perf_counter() - started
         assert patched.status_code == 204, patched.text
