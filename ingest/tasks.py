@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -16,6 +14,7 @@ from ingest.uploads_service import expire_uploads
 from shopcast.jobs.errors import JobRejected
 from shopcast.jobs.models import Job
 from shopcast.jobs.registry import Finisher, JobContext, JobKind, register
+from shopcast.jobs.scratch import job_scratch
 from shopcast.jobs.sweeper import register_periodic
 from shopcast.runtime import Runtime, current_runtime
 
@@ -38,9 +37,8 @@ def _probe_stored(runtime: Runtime, asset_id: str) -> dict[str, Any]:
         local = runtime.store.local_path(key)
         if local is not None:
             return run_probe(local, runtime.settings)
-        runtime.settings.scratch_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=runtime.settings.scratch_dir) as scratch:
-            copy = Path(scratch) / "source"
+        with job_scratch(runtime.settings) as folder:
+            copy = folder / "source"
             runtime.store.download_to(key, copy)
             return run_probe(copy, runtime.settings)
     except InputRejected as rejected:

@@ -8,7 +8,6 @@ at that prefix, in the transaction that marks the job succeeded.
 from __future__ import annotations
 
 import mimetypes
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from ingest.assets_service import source_of
 from ingest.models import source_key
 from shopcast.db import utcnow
 from shopcast.events.service import emit
+from shopcast.jobs.scratch import job_scratch
 from shopcast.media.ffmpeg_runner import Progress, run_ffmpeg
 from shopcast.runtime import Runtime
 from shopcast.signing import sign
@@ -51,9 +51,7 @@ def encode_ladder(
     _owner, source = found
     rungs = choose_rungs(int(source["width"]), int(source["height"]))
     fps = output_fps(float(source["fps"]))
-    runtime.settings.scratch_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=runtime.settings.scratch_dir) as scratch:
-        folder = Path(scratch)
+    with job_scratch(runtime.settings) as folder:
         input_path = _local_source(runtime, asset_id, folder)
         output = folder / "hls"
         job = LadderJob(
@@ -88,9 +86,7 @@ def remux_preview(runtime: Runtime, asset_id: str, job_id: str) -> Ladder | None
         return None
     source = found[1]
     rung = Rung(name="source", width=int(source["width"]), height=int(source["height"]), video_kbps=0)
-    runtime.settings.scratch_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=runtime.settings.scratch_dir) as scratch:
-        folder = Path(scratch)
+    with job_scratch(runtime.settings) as folder:
         output = folder / "hls"
         command = build_hls_remux(
             _local_source(runtime, asset_id, folder), output, bool(source["audio_codec"])
@@ -111,9 +107,8 @@ def measure_asset_loudness(runtime: Runtime, asset_id: str) -> Loudness | None:
     if found is None:
         return None
     duration = float(found[1]["duration_s"])
-    runtime.settings.scratch_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=runtime.settings.scratch_dir) as scratch:
-        source = _local_source(runtime, asset_id, Path(scratch))
+    with job_scratch(runtime.settings) as folder:
+        source = _local_source(runtime, asset_id, folder)
         log = run_ffmpeg(build_measurement(source), timeout_s=max(300.0, duration * 5), duration_s=duration)
     return parse_summary(log)
 

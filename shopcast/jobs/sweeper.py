@@ -15,6 +15,7 @@ from sqlalchemy import update
 from shopcast.db import rows_affected, transaction, utcnow
 from shopcast.jobs.models import Job, JobState
 from shopcast.jobs.registry import lookup
+from shopcast.jobs.scratch import remove_orphans
 from shopcast.jobs.service import ENQUEUE_KEY, lost_queued, stale_cutoff, stale_running, touch_enqueued
 from shopcast.runtime import Runtime
 
@@ -71,6 +72,8 @@ def sweep(runtime: Runtime) -> None:
     with transaction(runtime.sessions) as session:
         for job in lost_queued(session, stale_cutoff(runtime.settings.job_resend_after_s)):
             touch_enqueued(session, job)
+    for orphan in remove_orphans(runtime.settings):
+        log.info("removed scratch space of a process that is gone: %s", orphan)
     for name, fn in _PERIODIC:
         try:
             fn(runtime)

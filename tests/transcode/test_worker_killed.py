@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from shopcast.jobs.scratch import process_alive
 from tests.harness.events import event_count
 from tests.harness.media import MediaFactory
 from tests.harness.stack import Stack
@@ -37,6 +38,10 @@ def test_sigkill_mid_transcode_gives_one_result(stack: Stack, media: MediaFactor
         asset_id = upload(client, media.h264_aac_1080p30(seconds=20))
         _wait(client, asset_id, lambda j: j.get("state") == "running" and j["progress"] > 0.1, 120)
         stack.stop("worker", signal.SIGKILL)
+        scratch = stack.settings.scratch_dir
+        assert any(not process_alive(int(d.name.rpartition("-")[2])) for d in scratch.iterdir()), (
+            "the kill left scratch"
+        )
         stack.start_worker()
         job = _wait(client, asset_id, lambda j: j.get("state") in ("succeeded", "failed"), 240)
         asset = client.get(f"/v1/assets/{asset_id}").json()
@@ -58,6 +63,20 @@ def test_sigkill_mid_transcode_gives_one_result(stack: Stack, media: MediaFactor
         referenced |= {f"{rung}/{name}" for name in _map_uris(text)}
     stored = {key.split("/", 4)[4] for key in outputs}
     assert stored == referenced, "no orphaned segments"
+    _wait_for_no_dead_scratch(stack)
+
+
+def _wait_for_no_dead_scratch(stack: Stack) -> None:
+    """The killed worker's scratch space (its source copy, half an encode) is swept away."""
+    scratch = stack.settings.scratch_dir
+    deadline = time.monotonic() + 15
+    dead: list[str] = []
+    while time.monotonic() < deadline:
+        dead = [d.name for d in scratch.iterdir() if not process_alive(int(d.name.rpartition("-")[2]))]
+        if not dead:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"scratch of dead processes left behind: {dead}")
 
 
 def _map_uris(playlist: str) -> list[str]:
