@@ -21,7 +21,7 @@ from ingest.models import source_key
 from shopcast.db import utcnow
 from shopcast.events.service import emit
 from shopcast.jobs.scratch import job_scratch
-from shopcast.media.ffmpeg_runner import Progress, run_ffmpeg
+from shopcast.media.ffmpeg_runner import run_ffmpeg
 from shopcast.runtime import Runtime
 from shopcast.signing import sign
 from transcode.hls_command import LadderJob, build_hls_ladder, build_hls_remux
@@ -67,7 +67,7 @@ def encode_ladder(
             build_hls_ladder(job),
             timeout_s=max(600.0, float(source["duration_s"]) * 20),
             duration_s=float(source["duration_s"]),
-            on_progress=lambda progress: report(_fraction(progress)),
+            on_progress=lambda progress: report(progress.fraction),
             cancelled=_gone_checker(runtime, asset_id),
         )
         variants = _measured(output, job.rungs, job.fps)
@@ -111,10 +111,6 @@ def measure_asset_loudness(runtime: Runtime, asset_id: str) -> Loudness | None:
         source = _local_source(runtime, asset_id, folder)
         log = run_ffmpeg(build_measurement(source), timeout_s=max(300.0, duration * 5), duration_s=duration)
     return parse_summary(log)
-
-
-def _fraction(progress: Progress) -> float:
-    return progress.fraction
 
 
 def _local_source(runtime: Runtime, asset_id: str, folder: Path) -> Path:

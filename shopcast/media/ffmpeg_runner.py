@@ -57,9 +57,7 @@ def run_ffmpeg(
     tail: collections.deque[str] = collections.deque(maxlen=_STDERR_TAIL_LINES)
     drain = threading.Thread(target=_collect, args=(process.stderr, tail), daemon=True)
     drain.start()
-    watchdog = threading.Thread(
-        target=_watch, args=(process, time.monotonic() + timeout_s, cancelled), daemon=True
-    )
+    watchdog = _Watchdog(process, time.monotonic() + timeout_s, cancelled)
     watchdog.start()
     parser = _ProgressParser(duration_s)
     for line in process.stdout:
@@ -68,11 +66,9 @@ def run_ffmpeg(
             on_progress(report)
     code = process.wait()
     drain.join()
+    watchdog.join()
     if code != 0:
-        reason = "timed out" if code == -9 and not (cancelled and cancelled()) else f"exited with {code}"
-        if cancelled and cancelled():
-            reason = "cancelled"
-        raise FfmpegFailed(f"ffmpeg {reason}", "\n".join(tail))
+        raise FfmpegFailed(f"ffmpeg {watchdog.verdict or f'exited with {code}'}", "\n".join(tail))
     return list(tail)
 
 
@@ -81,12 +77,26 @@ def _collect(stream: IO[str], tail: collections.deque[str]) -> None:
         tail.append(line.rstrip())
 
 
-def _watch(process: subprocess.Popen[str], deadline: float, cancelled: Callable[[], bool] | None) -> None:
-    while process.poll() is None:
-        if time.monotonic() > deadline or (cancelled is not None and cancelled()):
-            process.kill()
-            return
-        time.sleep(0.2)
+class _Watchdog(threading.Thread):
+    """Kills FFmpeg at its deadline or when the caller cancels, and remembers which it was."""
+
+    def __init__(self, process: subprocess.Popen[str], deadline: float, cancelled: Callable[[], bool] | None):
+        super().__init__(daemon=True, name="ffmpeg-watchdog")
+        self._process = process
+        self._deadline = deadline
+        self._cancelled = cancelled
+        self.verdict: str | None = None
+
+    def run(self) -> None:
+        while self._process.poll() is None:
+            if time.monotonic() > self._deadline:
+                self.verdict = "timed out"
+            elif self._cancelled is not None and self._cancelled():
+                self.verdict = "cancelled"
+            if self.verdict is not None:
+                self._process.kill()
+                return
+            time.sleep(0.2)
 
 
 class _ProgressParser:
