@@ -49,8 +49,6 @@ class Settings(BaseSettings):
     # API conventions
     rate_limit_per_minute: int = 1200
     rate_limit_burst: int = 200
-    page_size_default: int = 50
-    page_size_max: int = 200
     idempotency_ttl_s: int = 24 * 3600
 
     # playback

@@ -4,19 +4,30 @@ from __future__ import annotations
 
 import os
 import socket
+from datetime import timedelta
 from typing import Any
 
 from celery.signals import worker_process_init, worker_ready, worker_shutdown
 
 import ingest.tasks  # noqa: F401  (registers the probe job and upload expiry)
 import transcode.tasks  # noqa: F401  (registers the transcode job)
+from shopcast.api.idempotency import forget_older_than
 from shopcast.celery_app import RUN_JOB_TASK, celery_app
+from shopcast.db import transaction, utcnow
 from shopcast.jobs import dispatch
 from shopcast.jobs.execution import execute
-from shopcast.jobs.sweeper import SweeperThread
-from shopcast.runtime import current_runtime, reset_after_fork
+from shopcast.jobs.sweeper import SweeperThread, register_periodic
+from shopcast.runtime import Runtime, current_runtime, reset_after_fork
 
 dispatch.install()
+
+
+def _forget_idempotency_keys(runtime: Runtime) -> None:
+    with transaction(runtime.sessions) as session:
+        forget_older_than(session, utcnow() - timedelta(seconds=runtime.settings.idempotency_ttl_s))
+
+
+register_periodic("forget_idempotency_keys", _forget_idempotency_keys)
 _sweeper: SweeperThread | None = None
 
 

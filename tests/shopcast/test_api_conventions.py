@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from ingest.uploads_service import expire_uploads
 from shopcast.app import create_app
@@ -107,3 +109,24 @@ def test_metrics_count_requests_upload_bytes_and_jobs(tmp_path: Path) -> None:
     assert 'shopcast_jobs{kind="probe",state="queued"} 1.0' in text
     assert "shopcast_upload_bytes_total 10.0" in text
     assert 'shopcast_http_requests_total{method="POST",route="/v1/uploads",status="201"} 1.0' in text
+
+
+def test_sweep_forgets_idempotency_keys_older_than_their_ttl(tmp_path: Path) -> None:
+    import shopcast.jobs.tasks  # noqa: F401  (registers the periodic clean-ups the sweeper runs)
+    from shopcast.api.idempotency import IdempotencyRecord
+    from shopcast.db import utcnow
+    from shopcast.jobs.sweeper import sweep
+
+    client, runtime, _ = _app(tmp_path, idempotency_ttl_s=3600)
+    with client:
+        for key in ("old", "fresh"):
+            headers = {**TUS, "Upload-Length": "5", "Idempotency-Key": key}
+            assert client.post("/v1/uploads", headers=headers).status_code == 201
+    with transaction(runtime.sessions) as session:
+        old = session.scalars(select(IdempotencyRecord).where(IdempotencyRecord.key == "old")).one()
+        old.created_at = utcnow() - timedelta(hours=2)
+    sweep(runtime)
+    with runtime.sessions() as session:
+        remaining = session.scalars(select(IdempotencyRecord.key)).all()
+    runtime.engine.dispose()
+    assert remaining == ["fresh"]
