@@ -13,6 +13,7 @@ from tests.harness.events import event_count
 from tests.harness.media import MediaFactory
 from tests.harness.stack import Stack
 from tests.harness.tus import upload
+from tests.transcode.outputs import single_output_set
 
 
 def _transcode_job(client: httpx.Client, asset_id: str) -> dict[str, Any]:
@@ -50,9 +51,7 @@ def test_sigkill_mid_transcode_gives_one_result(stack: Stack, media: MediaFactor
     assert event_count(stack, asset_id, "renditions.ready") == 1
     assert event_count(stack, asset_id, "asset.playable") == 1
     assert len(asset["renditions"]) == 4
-    outputs = stack.runtime.store.list_keys(f"assets/{asset_id}/hls/")
-    prefixes = {key.split("/")[3] for key in outputs}
-    assert len(prefixes) == 1, "one set of outputs"
+    outputs = single_output_set(stack, asset_id)
     playlists = [key for key in outputs if key.endswith("index.m3u8")]
     referenced = {"master.m3u8"}
     for key in playlists:
