@@ -95,6 +95,20 @@ def transaction(factory: SessionFactory) -> Iterator[Session]:
         session.close()
 
 
+def read_snapshot(session: Session) -> None:
+    """Make every later read of this transaction see one committed state of the database.
+
+    Call it before the first query. Without it a view assembled from several tables can mix two
+    states: PostgreSQL's READ COMMITTED takes a new snapshot per statement, and Python's sqlite3
+    runs each SELECT outside a transaction. A job read as succeeded could then sit beside outputs
+    read a moment earlier, before the same commit had written them.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection().exec_driver_sql("BEGIN")
+    else:
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
 def rows_affected(result: Result[Any]) -> int:
     """How many rows an UPDATE or DELETE touched: the outcome of a compare-and-set."""
     return int(cast(CursorResult[Any], result).rowcount)

@@ -9,15 +9,19 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from shopcast.auth.service import Principal, authenticate
-from shopcast.db import transaction
+from shopcast.db import read_snapshot, transaction
 from shopcast.errors import Unauthorized
+
+_READS = frozenset({"GET", "HEAD"})
 
 
 def db_session(request: Request) -> Iterator[Session]:
     """One session per request, committed when the handler succeeds and before the response is
     sent: a client that has its answer must find the change made (FastAPI's default "request"
-    scope would commit only after the response has gone out)."""
+    scope would commit only after the response has gone out). Reads see one snapshot."""
     with transaction(request.app.state.sessions) as session:
+        if request.method in _READS:
+            read_snapshot(session)
         yield session
 
 
