@@ -24,11 +24,12 @@ from shopcast.jobs.scratch import job_scratch
 from shopcast.media.ffmpeg_runner import run_ffmpeg
 from shopcast.runtime import Runtime
 from shopcast.signing import sign
-from transcode.hls_command import LadderJob, build_hls_ladder, build_hls_remux
+from transcode.hls_command import SEGMENT_S, LadderJob, build_hls_ladder, build_hls_remux
 from transcode.hls_master import Variant, ffmpeg_codecs, measure, render_master
 from transcode.ladder import Rung, choose_rungs, output_fps
 from transcode.loudness import Loudness, build_measurement, parse_summary
 from transcode.models import HlsOutput
+from transcode.passthrough import copyable_rung, inspect_h264
 
 mimetypes.add_type("application/vnd.apple.mpegurl", ".m3u8")
 mimetypes.add_type("video/iso.segment", ".m4s")
@@ -54,6 +55,7 @@ def encode_ladder(
     with job_scratch(runtime.settings) as folder:
         input_path = _local_source(runtime, asset_id, folder)
         output = folder / "hls"
+        copied = _copyable(input_path, source, rungs, fps)
         job = LadderJob(
             source=input_path,
             output_dir=output,
@@ -62,6 +64,7 @@ def encode_ladder(
             interlaced=bool(source["interlaced"]),
             has_audio=bool(source["audio_codec"]),
             preset=runtime.settings.x264_preset,
+            copied=copied.name if copied else None,
         )
         run_ffmpeg(
             build_hls_ladder(job),
@@ -75,7 +78,13 @@ def encode_ladder(
         (output / "ffmpeg_master.m3u8").unlink()
         prefix = f"assets/{asset_id}/hls/{job_id}"
         _upload_tree(runtime, output, prefix)
-    return Ladder(prefix=prefix, renditions=[_rendition(v) for v in variants])
+    return Ladder(prefix=prefix, renditions=[_rendition(v, v.rung == copied) for v in variants])
+
+
+def _copyable(path: Path, source: dict[str, Any], rungs: list[Rung], fps: float) -> Rung | None:
+    if source.get("video_codec") != "h264":
+        return None
+    return copyable_rung(inspect_h264(path), source, rungs, fps, SEGMENT_S)
 
 
 def remux_preview(runtime: Runtime, asset_id: str, job_id: str) -> Ladder | None:

@@ -37,6 +37,23 @@ class MediaFactory:
             )  # fmt: skip
         return path
 
+    def h264_ladder_ready(
+        self, seconds: int = 8, size: str = "1920x1080", kbps: int = 4000, gop: int = 60
+    ) -> Path:
+        """H.264 that can stand in for a rung when `gop` is 2 s: IDR frames every `gop` frames, a
+        closed GOP, scene cuts off, a capped bitrate."""
+        path, done = self._path(f"h264_ready_{size}_{seconds}s_{kbps}k_g{gop}.mp4")
+        if not done:
+            ffmpeg(
+                "-f", "lavfi", "-i", f"testsrc2=size={size}:rate=30",
+                "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+                "-t", str(seconds), "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+                "-g", str(gop), "-keyint_min", str(gop), "-sc_threshold", "0", "-x264-params", "open-gop=0",
+                "-b:v", f"{kbps}k", "-maxrate", f"{kbps}k", "-bufsize", f"{kbps * 2}k",
+                "-c:a", "aac", "-ac", "2", str(path),
+            )  # fmt: skip
+        return path
+
     def hevc_vertical_vfr(self) -> Path:
         """Landscape-coded HEVC with a 90° display matrix (plays vertical) and uneven frame times."""
         path, done = self._path("hevc_vertical_vfr.mp4")

@@ -1,8 +1,12 @@
-"""What the store holds for an asset's HLS, once the post-commit clean-up has run."""
+"""Reading an asset's HLS: from the API as a player does, and from the store."""
 
 from __future__ import annotations
 
+import re
 import time
+from typing import Any
+
+import httpx
 
 from tests.harness.stack import Stack
 
@@ -19,3 +23,31 @@ def single_output_set(stack: Stack, asset_id: str, timeout: float = 15) -> list[
         time.sleep(0.2)
     prefixes = sorted({key.split("/")[3] for key in keys})
     raise AssertionError(f"expected one set of outputs, found prefixes {prefixes}")
+
+
+def wait_for_ladder(client: httpx.Client, asset_id: str, timeout: float = 180) -> dict[str, Any]:
+    """The asset once its transcode job has ended, either way."""
+    deadline = time.monotonic() + timeout
+    asset: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        asset = client.get(f"/v1/assets/{asset_id}").json()
+        transcode = [j for j in asset["jobs"] if j["kind"] == "transcode"]
+        if transcode and transcode[0]["state"] in ("succeeded", "failed"):
+            return asset
+        time.sleep(0.25)
+    raise AssertionError(f"no ladder after {timeout} s: {asset}")
+
+
+def playlist_uris(playlist: str) -> list[str]:
+    return [line for line in playlist.splitlines() if line and not line.startswith("#")]
+
+
+def fetch_rung(base: str, playlist: str) -> tuple[bytes, list[bytes], list[float]]:
+    """A rung's init segment, media segments and their EXTINF durations, fetched as a player would."""
+    init_uri = re.search(r'#EXT-X-MAP:URI="([^"]+)"', playlist)
+    assert init_uri is not None
+    assert "token=" in init_uri.group(1)
+    init = httpx.get(f"{base}/{init_uri.group(1)}").content
+    segments = [httpx.get(f"{base}/{uri}").content for uri in playlist_uris(playlist)]
+    durations = [float(d) for d in re.findall(r"#EXTINF:([0-9.]+),", playlist)]
+    return init, segments, durations

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 import subprocess
 import time
 from pathlib import Path
@@ -17,7 +16,7 @@ from tests.harness.events import event_count
 from tests.harness.media import FFMPEG, MediaFactory
 from tests.harness.stack import Stack
 from tests.harness.tus import upload
-from tests.transcode.outputs import single_output_set
+from tests.transcode.outputs import fetch_rung, playlist_uris, single_output_set, wait_for_ladder
 
 EXPECTED_RUNGS = {
     "h264_1080p": [(1920, 1080), (1280, 720), (960, 540), (640, 360)],
@@ -34,38 +33,12 @@ def _source(media: MediaFactory, kind: str) -> tuple[Path, float]:
     }[kind]
 
 
-def _wait_for_ladder(client: httpx.Client, asset_id: str, timeout: float = 180) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    asset: dict[str, Any] = {}
-    while time.monotonic() < deadline:
-        asset = client.get(f"/v1/assets/{asset_id}").json()
-        transcode = [j for j in asset["jobs"] if j["kind"] == "transcode"]
-        if transcode and transcode[0]["state"] in ("succeeded", "failed"):
-            return asset
-        time.sleep(0.25)
-    raise AssertionError(f"no ladder after {timeout} s: {asset}")
-
-
-def _uris(playlist: str) -> list[str]:
-    return [line for line in playlist.splitlines() if line and not line.startswith("#")]
-
-
-def _rung_media(base: str, playlist: str) -> tuple[bytes, list[bytes], list[float]]:
-    init_uri = re.search(r'#EXT-X-MAP:URI="([^"]+)"', playlist)
-    assert init_uri is not None
-    assert "token=" in init_uri.group(1)
-    init = httpx.get(f"{base}/{init_uri.group(1)}").content
-    segments = [httpx.get(f"{base}/{uri}").content for uri in _uris(playlist)]
-    durations = [float(d) for d in re.findall(r"#EXTINF:([0-9.]+),", playlist)]
-    return init, segments, durations
-
-
 @pytest.mark.parametrize("kind", list(EXPECTED_RUNGS))
 def test_ready_asset_gets_a_playable_signed_ladder(stack: Stack, media: MediaFactory, kind: str) -> None:
     path, source_duration = _source(media, kind)
     with stack.client(stack.user(f"ladder-{kind}-{stack.name}", "creator")) as client:
         asset_id = upload(client, path)
-        asset = _wait_for_ladder(client, asset_id)
+        asset = wait_for_ladder(client, asset_id)
     transcode = next(j for j in asset["jobs"] if j["kind"] == "transcode")
     assert transcode["state"] == "succeeded", transcode["error"]
     assert [(r["width"], r["height"]) for r in asset["renditions"]] == EXPECTED_RUNGS[kind]
@@ -80,14 +53,14 @@ def test_ready_asset_gets_a_playable_signed_ladder(stack: Stack, media: MediaFac
         for name in ("BANDWIDTH=", "AVERAGE-BANDWIDTH=", "CODECS=", "RESOLUTION=", "FRAME-RATE="):
             assert name in attributes
     base = master_url.split("?", 1)[0].rsplit("/", 1)[0]
-    variant_uris = _uris(master.text)
+    variant_uris = playlist_uris(master.text)
     assert all("?token=" in uri for uri in variant_uris)
 
     for uri, (width, height) in zip(variant_uris, EXPECTED_RUNGS[kind], strict=True):
         playlist = httpx.get(f"{base}/{uri}").text
-        assert all("?token=" in segment for segment in _uris(playlist))
+        assert all("?token=" in segment for segment in playlist_uris(playlist))
         rung_base = f"{base}/{uri.split('/')[0]}"
-        init, segments, durations = _rung_media(rung_base, playlist)
+        init, segments, durations = fetch_rung(rung_base, playlist)
         assert all(d <= 6.0 for d in durations)
         assert all(d >= 4.0 for d in durations[:-1])
         assert sum(durations) == pytest.approx(source_duration, abs=0.1)
@@ -123,7 +96,7 @@ def _check_rung(init: bytes, segments: list[bytes], width: int, height: int, has
 def test_ffmpeg_plays_the_signed_master_without_headers(stack: Stack, media: MediaFactory) -> None:
     with stack.client(stack.user(f"player-{stack.name}", "creator")) as client:
         asset_id = upload(client, media.vp9_webm_silent())
-        asset = _wait_for_ladder(client, asset_id)
+        asset = wait_for_ladder(client, asset_id)
     done = subprocess.run(
         [
             FFMPEG,
@@ -149,7 +122,7 @@ def test_ffmpeg_plays_the_signed_master_without_headers(stack: Stack, media: Med
 def test_playback_refuses_bad_or_expired_tokens(stack: Stack, media: MediaFactory) -> None:
     with stack.client(stack.user(f"tokens-{stack.name}", "creator")) as client:
         asset_id = upload(client, media.vp9_webm_silent())
-        asset = _wait_for_ladder(client, asset_id)
+        asset = wait_for_ladder(client, asset_id)
     url = asset["playback"]["hls"]
     base, token = url.split("?token=")
     expires, signature = token.split(".")
@@ -177,7 +150,7 @@ def test_h264_source_plays_from_a_remux_before_its_ladder_is_done(stack: Stack, 
         assert [(r["name"], r["passthrough"]) for r in early["renditions"]] == [("source", True)]
         master = httpx.get(early["playback"]["hls"]).text
         assert master.count("#EXT-X-STREAM-INF") == 1
-        done = _wait_for_ladder(client, asset_id)
+        done = wait_for_ladder(client, asset_id)
     assert len(done["renditions"]) == 4
     assert event_count(stack, asset_id, "asset.playable") == 1
     single_output_set(stack, asset_id)  # the preview's files are removed once the ladder replaces them
