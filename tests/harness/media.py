@@ -78,6 +78,32 @@ class MediaFactory:
             )  # fmt: skip
         return path
 
+    def surround_51(self) -> Path:
+        """Small video with 5.1 PCM, a different tone in each channel: FL 500 Hz, FR 700, FC 1000,
+        LFE 60, BL 1300, BR 1700, each at 0.25 peak (no clipping once downmixed)."""
+        path, done = self._path("surround_51.mov")
+        if not done:
+            tones = "|".join(f"0.25*sin(2*PI*{hz}*t)" for hz in (500, 700, 1000, 60, 1300, 1700))
+            ffmpeg(
+                "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30",
+                "-f", "lavfi", "-i", f"aevalsrc={tones}:sample_rate=48000:channel_layout=5.1",
+                "-t", "3", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+                "-c:a", "pcm_s16le", str(path),
+            )  # fmt: skip
+        return path
+
+    def mono_8khz(self) -> Path:
+        """Small video with telephone-grade audio: mono, 8 kHz, a 1 kHz tone at 0.5 peak."""
+        path, done = self._path("mono_8khz.mov")
+        if not done:
+            ffmpeg(
+                "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30",
+                "-f", "lavfi", "-i", "aevalsrc=0.5*sin(2*PI*1000*t):sample_rate=8000:channel_layout=mono",
+                "-t", "3", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+                "-c:a", "pcm_s16le", str(path),
+            )  # fmt: skip
+        return path
+
     def prores_mov(self) -> Path:
         path, done = self._path("prores.mov")
         if not done:
