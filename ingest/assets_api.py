@@ -11,12 +11,13 @@ from sqlalchemy.orm import Session
 
 from ingest import assets_service
 from ingest.models import Asset, source_key
-from ingest.schemas import AssetOut
+from ingest.schemas import AssetOut, ThumbnailsOut
 from shopcast.api.pagination import Page, PageParams, next_cursor, page_params
 from shopcast.auth.dependencies import CurrentUser, DbSession
 from shopcast.errors import ShopcastError
 from shopcast.runtime import Runtime
 from transcode.service import playback_view
+from transcode.thumbnails_service import thumbnails_view
 
 router = APIRouter(prefix="/v1/assets", tags=["assets"])
 AssetId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
@@ -49,7 +50,9 @@ def get_asset(request: Request, session: DbSession, user: CurrentUser, asset_id:
 
 def _out(session: Session, runtime: Runtime, asset: Asset) -> AssetOut:
     renditions, hls = playback_view(session, runtime, asset.id)
-    return assets_service.to_out(session, asset, renditions, hls)
+    poster, storyboard = thumbnails_view(session, runtime, asset.id)
+    thumbnails = ThumbnailsOut(poster_url=poster, storyboard_vtt_url=storyboard)
+    return assets_service.to_out(session, asset, renditions, hls, thumbnails)
 
 
 @router.delete("/{asset_id}", status_code=204, response_class=Response, responses=_ERRORS)

@@ -21,6 +21,7 @@ from shopcast.runtime import build_runtime
 from shopcast.settings import Settings, load_settings
 from studio_booking.api import router as studio_router
 from transcode.playback_api import router as playback_router
+from transcode.thumbnails_api import router as thumbnails_router
 
 _TUS_HEADERS = [
     "Location",
@@ -79,4 +80,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ingest_router)
     app.include_router(studio_router)
     app.include_router(playback_router)
+    app.include_router(thumbnails_router)
     return app

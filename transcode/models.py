@@ -1,4 +1,5 @@
-"""Published HLS outputs: the pointer that makes a finished ladder visible, switched atomically."""
+"""Published outputs: the pointers that make a finished ladder or thumbnail set visible, switched
+atomically."""
 
 from __future__ import annotations
 
@@ -18,4 +19,15 @@ class HlsOutput(Base):
     # Object-store prefix holding master.m3u8 and one folder per rung; each job writes its own.
     prefix: Mapped[str] = mapped_column(String(200))
     renditions: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ThumbnailOutput(Base):
+    __tablename__ = "thumbnail_outputs"
+
+    asset_id: Mapped[str] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"), primary_key=True)
+    # Object-store prefix holding poster.jpg, storyboard.jpg and storyboard.vtt; one per job.
+    prefix: Mapped[str] = mapped_column(String(200))
+    poster: Mapped[dict[str, Any]] = mapped_column(JSON)  # {"time_s", "width", "height"}
+    storyboard: Mapped[dict[str, Any]] = mapped_column(JSON)  # StoryboardGrid.to_json()
     published_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
