@@ -64,11 +64,12 @@ def mark_probed(session: Session, asset_id: str, source: dict[str, Any], max_att
     asset.state = AssetState.ready
     data = {"id": asset.id, "source": source}
     emit(session, "asset.ready", owner_id=asset.owner_id, subject_id=asset.id, data=data)
-    if source.get("video_codec") == "h264" and source.get("audio_codec") in (None, "aac"):
-        create_job(session, "preview", asset_id=asset_id, max_attempts=max_attempts)
+    create_job(session, "preview", asset_id=asset_id, max_attempts=max_attempts)
     create_job(session, "transcode", asset_id=asset_id, max_attempts=max_attempts)
     if source.get("audio_codec"):
         create_job(session, "loudness", asset_id=asset_id, max_attempts=max_attempts)
+    if source.get("video_codec"):
+        create_job(session, "thumbnails", asset_id=asset_id, max_attempts=max_attempts)
 
 
 def record_loudness(session: Session, asset_id: str, loudness: dict[str, float]) -> None:
@@ -103,8 +104,15 @@ def mark_refused(session: Session, asset_id: str, code: str, message: str) -> No
     )
 
 
-def to_out(session: Session, asset: Asset, renditions: list[dict[str, Any]], hls: str | None) -> AssetOut:
-    """The API shape of an asset; renditions and the playback URL come from the transcode domain."""
+def to_out(
+    session: Session,
+    asset: Asset,
+    renditions: list[dict[str, Any]],
+    hls: str | None,
+    thumbnails: ThumbnailsOut | None = None,
+) -> AssetOut:
+    """The API shape of an asset; renditions, the playback URL and the thumbnail URLs come from the
+    transcode domain."""
     upload = session.get(Upload, asset.id)
     jobs = session.scalars(select(Job).where(Job.asset_id == asset.id).order_by(Job.created_at, Job.id))
     return AssetOut(
@@ -118,7 +126,7 @@ def to_out(session: Session, asset: Asset, renditions: list[dict[str, Any]], hls
         jobs=[_job_out(job) for job in jobs],
         renditions=[RenditionOut.model_validate(r) for r in renditions],
         subtitles=[],
-        thumbnails=ThumbnailsOut(),
+        thumbnails=thumbnails or ThumbnailsOut(),
         playback=PlaybackOut(hls=hls),
         error=_error(asset.error_code, asset.error_message),
     )
@@ -129,6 +137,7 @@ def _job_out(job: Job) -> JobOut:
         kind=job.kind,
         state=job.state.value,
         progress=job.progress,
+        speed=job.speed,
         attempts=job.attempts,
         started_at=job.started_at,
         finished_at=job.finished_at,

@@ -40,6 +40,7 @@ class JobOut(BaseModel):
     kind: str
     state: Literal["queued", "running", "succeeded", "failed"]
     progress: float
+    speed: float | None = None  # media seconds encoded per second, while the job runs
     attempts: int
     started_at: datetime | None
     finished_at: datetime | None

@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     # playback
     playback_ttl_s: int = 6 * 3600
     x264_preset: str = "veryfast"
+    # Sources longer than this are encoded as chunks by several workers, then stitched.
+    split_above_s: float = Field(default=600.0, gt=0)
+    chunk_s: int = Field(default=60, ge=8, multiple_of=4)  # whole segments, so joins are segment starts
 
     # studio bookings
     stream_key_lead_minutes: int = 15

@@ -41,10 +41,10 @@ def measure(variant_dir: Path) -> tuple[int, int, float]:
     return round(max(rates, default=0.0)), round(total_bits / duration) if duration else 0, duration
 
 
-def ffmpeg_codecs(output_dir: Path) -> dict[str, str]:
+def ffmpeg_codecs(output_dir: Path, master: str = "ffmpeg_master.m3u8") -> dict[str, str]:
     """CODECS strings FFmpeg wrote into its own master, by variant name."""
     codecs: dict[str, str] = {}
-    lines = (output_dir / "ffmpeg_master.m3u8").read_text().splitlines()
+    lines = (output_dir / master).read_text().splitlines()
     for line, following in itertools.pairwise(lines):
         match = _STREAM_INF_CODECS.search(line)
         if line.startswith("#EXT-X-STREAM-INF") and match:
@@ -52,15 +52,35 @@ def ffmpeg_codecs(output_dir: Path) -> dict[str, str]:
     return codecs
 
 
-def render_master(variants: list[Variant]) -> str:
+@dataclass(frozen=True)
+class AudioRendition:
+    """Audio kept apart from the video variants (a split encode), in the group every variant names."""
+
+    uri: str
+    codecs: str
+    peak_bps: int
+    average_bps: int
+
+
+def render_master(variants: list[Variant], audio: AudioRendition | None = None) -> str:
     """RFC 8216 master playlist, highest rung first, with BANDWIDTH, AVERAGE-BANDWIDTH, CODECS,
-    RESOLUTION and FRAME-RATE on every variant."""
+    RESOLUTION and FRAME-RATE on every variant. Bandwidths include a separate audio rendition."""
     lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"]
+    if audio is not None:
+        lines.append(
+            '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="main",DEFAULT=YES,AUTOSELECT=YES,'
+            f'CHANNELS="2",URI="{audio.uri}"'
+        )
     for variant in sorted(variants, key=lambda v: v.peak_bps, reverse=True):
         rung = variant.rung
+        peak, average, codecs = variant.peak_bps, variant.average_bps, variant.codecs
+        group = ""
+        if audio is not None:
+            peak, average = peak + audio.peak_bps, average + audio.average_bps
+            codecs, group = f"{codecs},{audio.codecs}", ',AUDIO="audio"'
         lines.append(
-            f"#EXT-X-STREAM-INF:BANDWIDTH={variant.peak_bps},AVERAGE-BANDWIDTH={variant.average_bps},"
-            f'CODECS="{variant.codecs}",RESOLUTION={rung.width}x{rung.height},FRAME-RATE={variant.fps:.3f}'
+            f"#EXT-X-STREAM-INF:BANDWIDTH={peak},AVERAGE-BANDWIDTH={average},"
+            f'CODECS="{codecs}",RESOLUTION={rung.width}x{rung.height},FRAME-RATE={variant.fps:.3f}{group}'
         )
         lines.append(f"{rung.name}/index.m3u8")
     return "\n".join(lines) + "\n"

@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ingest.assets_service import source_of
-from ingest.models import source_key
 from shopcast.db import utcnow
 from shopcast.events.service import emit
+from shopcast.jobs.registry import ProgressReport
 from shopcast.jobs.scratch import job_scratch
 from shopcast.media.ffmpeg_runner import run_ffmpeg
 from shopcast.runtime import Runtime
@@ -27,6 +27,7 @@ from shopcast.signing import sign
 from transcode.hls_command import SEGMENT_S, LadderJob, build_hls_ladder, build_hls_remux
 from transcode.hls_master import Variant, ffmpeg_codecs, measure, render_master
 from transcode.ladder import Rung, choose_rungs, output_fps
+from transcode.local_source import local_source
 from transcode.loudness import Loudness, build_measurement, parse_summary
 from transcode.models import HlsOutput
 from transcode.passthrough import copyable_rung, inspect_h264
@@ -41,9 +42,7 @@ class Ladder:
     renditions: list[dict[str, Any]]
 
 
-def encode_ladder(
-    runtime: Runtime, asset_id: str, job_id: str, report: Callable[[float], None]
-) -> Ladder | None:
+def encode_ladder(runtime: Runtime, asset_id: str, job_id: str, report: ProgressReport) -> Ladder | None:
     """Encode and upload the ladder; None when the asset disappeared meanwhile."""
     with runtime.sessions() as session:
         found = source_of(session, asset_id)
@@ -53,7 +52,7 @@ def encode_ladder(
     rungs = choose_rungs(int(source["width"]), int(source["height"]))
     fps = output_fps(float(source["fps"]))
     with job_scratch(runtime.settings) as folder:
-        input_path = _local_source(runtime, asset_id, folder)
+        input_path = local_source(runtime, asset_id, folder)
         output = folder / "hls"
         copied = _copyable(input_path, source, rungs, fps)
         job = LadderJob(
@@ -70,15 +69,15 @@ def encode_ladder(
             build_hls_ladder(job),
             timeout_s=max(600.0, float(source["duration_s"]) * 20),
             duration_s=float(source["duration_s"]),
-            on_progress=lambda progress: report(progress.fraction),
-            cancelled=_gone_checker(runtime, asset_id),
+            on_progress=lambda progress: report(progress.fraction, progress.speed),
+            cancelled=asset_gone_checker(runtime, asset_id),
         )
         variants = _measured(output, job.rungs, job.fps)
         (output / "master.m3u8").write_text(render_master(variants))
         (output / "ffmpeg_master.m3u8").unlink()
         prefix = f"assets/{asset_id}/hls/{job_id}"
-        _upload_tree(runtime, output, prefix)
-    return Ladder(prefix=prefix, renditions=[_rendition(v, v.rung == copied) for v in variants])
+        upload_tree(runtime, output, prefix)
+    return Ladder(prefix=prefix, renditions=[rendition(v, v.rung == copied) for v in variants])
 
 
 def _copyable(path: Path, source: dict[str, Any], rungs: list[Rung], fps: float) -> Rung | None:
@@ -87,26 +86,40 @@ def _copyable(path: Path, source: dict[str, Any], rungs: list[Rung], fps: float)
     return copyable_rung(inspect_h264(path), source, rungs, fps, SEGMENT_S)
 
 
-def remux_preview(runtime: Runtime, asset_id: str, job_id: str) -> Ladder | None:
-    """The source repackaged as a one-variant HLS without re-encoding, for playback within seconds."""
+def make_preview(runtime: Runtime, asset_id: str, job_id: str) -> Ladder | None:
+    """A one-variant HLS published while the ladder encodes: H.264 (with AAC or no audio) is the
+    source repackaged in seconds; anything else is the lowest rung at x264's fastest preset."""
     with runtime.sessions() as session:
         found = source_of(session, asset_id)
     if found is None:
         return None
     source = found[1]
-    rung = Rung(name="source", width=int(source["width"]), height=int(source["height"]), video_kbps=0)
+    remux = source.get("video_codec") == "h264" and source.get("audio_codec") in (None, "aac")
+    duration = float(source["duration_s"])
     with job_scratch(runtime.settings) as folder:
         output = folder / "hls"
-        command = build_hls_remux(
-            _local_source(runtime, asset_id, folder), output, bool(source["audio_codec"])
+        input_path = local_source(runtime, asset_id, folder)
+        if remux:
+            rung = Rung("source", int(source["width"]), int(source["height"]), video_kbps=0)
+            fps = float(source["fps"])
+            command = build_hls_remux(input_path, output, bool(source["audio_codec"]))
+        else:
+            rung = choose_rungs(int(source["width"]), int(source["height"]))[-1]
+            fps = output_fps(float(source["fps"]))
+            quick = LadderJob(
+                input_path, output, [rung], fps, bool(source["interlaced"]), bool(source["audio_codec"]),
+                preset="ultrafast",
+            )  # fmt: skip
+            command = build_hls_ladder(quick)
+        run_ffmpeg(
+            command, timeout_s=max(120.0, duration * 5), cancelled=asset_gone_checker(runtime, asset_id)
         )
-        run_ffmpeg(command, timeout_s=max(120.0, float(source["duration_s"])))
-        variants = _measured(output, [rung], float(source["fps"]))
+        variants = _measured(output, [rung], fps)
         (output / "master.m3u8").write_text(render_master(variants))
         (output / "ffmpeg_master.m3u8").unlink()
         prefix = f"assets/{asset_id}/hls/{job_id}"
-        _upload_tree(runtime, output, prefix)
-    return Ladder(prefix=prefix, renditions=[_rendition(v, passthrough=True) for v in variants])
+        upload_tree(runtime, output, prefix)
+    return Ladder(prefix=prefix, renditions=[rendition(v, passthrough=remux) for v in variants])
 
 
 def measure_asset_loudness(runtime: Runtime, asset_id: str) -> Loudness | None:
@@ -117,21 +130,12 @@ def measure_asset_loudness(runtime: Runtime, asset_id: str) -> Loudness | None:
         return None
     duration = float(found[1]["duration_s"])
     with job_scratch(runtime.settings) as folder:
-        source = _local_source(runtime, asset_id, folder)
+        source = local_source(runtime, asset_id, folder)
         log = run_ffmpeg(build_measurement(source), timeout_s=max(300.0, duration * 5), duration_s=duration)
     return parse_summary(log)
 
 
-def _local_source(runtime: Runtime, asset_id: str, folder: Path) -> Path:
-    local = runtime.store.local_path(source_key(asset_id))
-    if local is not None:
-        return local
-    copy = folder / "source"
-    runtime.store.download_to(source_key(asset_id), copy)
-    return copy
-
-
-def _gone_checker(runtime: Runtime, asset_id: str) -> Callable[[], bool]:
+def asset_gone_checker(runtime: Runtime, asset_id: str) -> Callable[[], bool]:
     """Whether the asset was deleted, asked of the database at most every two seconds."""
     state = {"checked": 0.0, "gone": False}
 
@@ -154,7 +158,7 @@ def _measured(output: Path, rungs: list[Rung], fps: float) -> list[Variant]:
     return variants
 
 
-def _rendition(variant: Variant, passthrough: bool = False) -> dict[str, Any]:
+def rendition(variant: Variant, passthrough: bool = False) -> dict[str, Any]:
     return {
         "name": variant.rung.name,
         "width": variant.rung.width,
@@ -167,7 +171,7 @@ def _rendition(variant: Variant, passthrough: bool = False) -> dict[str, Any]:
     }
 
 
-def _upload_tree(runtime: Runtime, folder: Path, prefix: str) -> None:
+def upload_tree(runtime: Runtime, folder: Path, prefix: str) -> None:
     for path in sorted(folder.rglob("*")):
         if path.is_file():
             content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"

@@ -1,20 +1,27 @@
-"""The transcode job: a ready asset's HLS ladder."""
+"""The transcode domain's jobs: a ready asset's HLS ladder, preview, loudness and thumbnails."""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from ingest.assets_service import record_loudness
+from ingest.assets_service import record_loudness, source_of
 from shopcast.jobs.models import Job
 from shopcast.jobs.registry import Finisher, JobContext, JobKind, register
 from shopcast.runtime import current_runtime
-from transcode.service import encode_ladder, measure_asset_loudness, publish, publish_preview, remux_preview
+from transcode.service import encode_ladder, make_preview, measure_asset_loudness, publish, publish_preview
+from transcode.split import encode_chunk, encode_split_ladder
+from transcode.thumbnails_service import publish_thumbnails, render_thumbnails
 
 
 def transcode_asset(ctx: JobContext) -> Finisher:
     assert ctx.asset_id is not None
     runtime = current_runtime()
-    ladder = encode_ladder(runtime, ctx.asset_id, ctx.job_id, ctx.report_progress)
+    with runtime.sessions() as session:
+        found = source_of(session, ctx.asset_id)
+    if found is not None and float(found[1]["duration_s"]) > runtime.settings.split_above_s:
+        ladder = encode_split_ladder(runtime, ctx, found[1])
+    else:
+        ladder = encode_ladder(runtime, ctx.asset_id, ctx.job_id, ctx.report_progress)
 
     def finish(session: Session, job: Job) -> None:
         if ladder is None or job.asset_id is None:
@@ -22,6 +29,16 @@ def transcode_asset(ctx: JobContext) -> Finisher:
         replaced = publish(session, job.asset_id, ladder)
         if replaced is not None:
             ctx.on_committed.append(lambda: runtime.store.delete_prefix(replaced + "/"))
+
+    return finish
+
+
+def transcode_chunk(ctx: JobContext) -> Finisher:
+    """One chunk of a split transcode; its result tells the transcode job what it wrote."""
+    result = encode_chunk(current_runtime(), ctx)
+
+    def finish(_session: Session, job: Job) -> None:
+        job.result = result
 
     return finish
 
@@ -39,7 +56,7 @@ def measure_loudness(ctx: JobContext) -> Finisher:
 
 def preview_asset(ctx: JobContext) -> Finisher:
     assert ctx.asset_id is not None
-    ladder = remux_preview(current_runtime(), ctx.asset_id, ctx.job_id)
+    ladder = make_preview(current_runtime(), ctx.asset_id, ctx.job_id)
 
     def finish(session: Session, job: Job) -> None:
         if ladder is not None and job.asset_id is not None:
@@ -48,6 +65,23 @@ def preview_asset(ctx: JobContext) -> Finisher:
     return finish
 
 
+def thumbnail_asset(ctx: JobContext) -> Finisher:
+    assert ctx.asset_id is not None
+    runtime = current_runtime()
+    thumbnails = render_thumbnails(runtime, ctx.asset_id, ctx.job_id, ctx.report_progress)
+
+    def finish(session: Session, job: Job) -> None:
+        if thumbnails is None or job.asset_id is None:
+            return
+        replaced = publish_thumbnails(session, job.asset_id, thumbnails)
+        if replaced is not None:
+            ctx.on_committed.append(lambda: runtime.store.delete_prefix(replaced + "/"))
+
+    return finish
+
+
 register(JobKind(name="preview", queue="probe", handler=preview_asset))
 register(JobKind(name="transcode", queue="transcode", handler=transcode_asset))
+register(JobKind(name="transcode_chunk", queue="transcode", handler=transcode_chunk))
 register(JobKind(name="loudness", queue="transcode", handler=measure_loudness))
+register(JobKind(name="thumbnails", queue="transcode", handler=thumbnail_asset))

@@ -23,11 +23,12 @@ class _Heartbeat:
         self._job_id = job_id
         self._token = token
         self._progress: float | None = None
+        self._speed: float | None = None
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True, name=f"heartbeat-{job_id}")
 
-    def report(self, progress: float) -> None:
-        self._progress = progress
+    def report(self, progress: float, speed: float | None = None) -> None:
+        self._progress, self._speed = progress, speed
 
     def __enter__(self) -> _Heartbeat:
         self._thread.start()
@@ -41,7 +42,7 @@ class _Heartbeat:
         while not self._stop.wait(self._runtime.settings.job_heartbeat_s):
             try:
                 with transaction(self._runtime.sessions) as session:
-                    heartbeat(session, self._job_id, self._token, self._progress)
+                    heartbeat(session, self._job_id, self._token, self._progress, self._speed)
             except Exception:
                 log.exception("heartbeat failed for job %s", self._job_id)
 
@@ -64,17 +65,18 @@ def execute(runtime: Runtime, job_id: str, worker: str) -> None:
         job = session.get(Job, job_id) if token else None
         if job is None or token is None:
             return
-        attempts, max_attempts, kind, asset_id = (
+        attempts, max_attempts, kind, asset_id, params = (
             job.attempts,
             job.max_attempts,
             lookup(job.kind),
             job.asset_id,
+            dict(job.params or {}),
         )
     if attempts > max_attempts:
         give_up(runtime, job_id, token, "attempts_exhausted", f"gave up after {max_attempts} attempts")
         return
     beat = _Heartbeat(runtime, job_id, token)
-    context = JobContext(job_id, asset_id, beat.report)
+    context = JobContext(job_id, asset_id, beat.report, worker=worker, params=params)
     try:
         with beat:
             finisher = kind.handler(context)

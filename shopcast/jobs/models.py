@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Enum, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Enum, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shopcast.db import Base, UTCDateTime, utcnow
@@ -25,11 +26,16 @@ class Job(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     asset_id: Mapped[str | None] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(32))
+    # A part of a bigger job (a chunk of a split transcode) names the job it belongs to.
+    parent_id: Mapped[str | None] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # what the handler needs beyond the asset
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # written by the finisher, for a parent
     queue: Mapped[str] = mapped_column(String(32))
     state: Mapped[JobState] = mapped_column(
         Enum(JobState, native_enum=False, length=16), default=JobState.queued, index=True
     )
     progress: Mapped[float] = mapped_column(Float, default=0.0)
+    speed: Mapped[float | None] = mapped_column(Float)  # media seconds per second, while running
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     max_attempts: Mapped[int] = mapped_column(Integer, default=3)
     claim_token: Mapped[str | None] = mapped_column(String(32))

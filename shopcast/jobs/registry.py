@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -18,7 +19,15 @@ KIND_QUEUES: dict[str, str] = {
     "preview": "probe",  # seconds of work: must not wait behind long transcodes
     "transcode": "transcode",
     "loudness": "transcode",
+    "thumbnails": "transcode",
+    "transcode_chunk": "transcode",
 }
+
+
+class ProgressReport(Protocol):
+    """How a handler reports progress (0 to 1) and, when it knows, speed (media seconds per second)."""
+
+    def __call__(self, progress: float, speed: float | None = None) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -27,7 +36,9 @@ class JobContext:
 
     job_id: str
     asset_id: str | None
-    report_progress: Callable[[float], None]
+    report_progress: ProgressReport
+    worker: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
     # Run after the transaction that marks the job succeeded has committed, e.g. deleting outputs
     # that the job's results replaced (never before: a failed commit would leave them live).
     on_committed: list[Callable[[], None]] = field(default_factory=list)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -15,10 +16,24 @@ from shopcast.jobs.registry import queue_for
 ENQUEUE_KEY = "shopcast.enqueue_after_commit"
 
 
-def create_job(session: Session, kind: str, *, asset_id: str | None, max_attempts: int) -> Job:
+def create_job(
+    session: Session,
+    kind: str,
+    *,
+    asset_id: str | None,
+    max_attempts: int,
+    params: dict[str, Any] | None = None,
+    parent_id: str | None = None,
+) -> Job:
     """Add a queued job; it is sent to its queue only after the caller's transaction commits."""
     job = Job(
-        kind=kind, queue=queue_for(kind), asset_id=asset_id, max_attempts=max_attempts, enqueued_at=utcnow()
+        kind=kind,
+        queue=queue_for(kind),
+        asset_id=asset_id,
+        max_attempts=max_attempts,
+        enqueued_at=utcnow(),
+        params=params,
+        parent_id=parent_id,
     )
     session.add(job)
     session.flush()
@@ -47,10 +62,14 @@ def claim(session: Session, job_id: str, worker: str) -> str | None:
     return token if rows_affected(result) == 1 else None
 
 
-def heartbeat(session: Session, job_id: str, token: str, progress: float | None = None) -> bool:
+def heartbeat(
+    session: Session, job_id: str, token: str, progress: float | None = None, speed: float | None = None
+) -> bool:
     values: dict[str, object] = {"heartbeat_at": utcnow()}
     if progress is not None:
         values["progress"] = max(0.0, min(1.0, progress))
+    if speed is not None:
+        values["speed"] = speed
     result = session.execute(
         update(Job)
         .where(Job.id == job_id, Job.claim_token == token, Job.state == JobState.running)

@@ -54,6 +54,18 @@ class MediaFactory:
             )  # fmt: skip
         return path
 
+    def long_360p(self, seconds: int = 180) -> Path:
+        """Minutes of small H.264 + AAC, for split encodes."""
+        path, done = self._path(f"long_360p_{seconds}s.mp4")
+        if not done:
+            ffmpeg(
+                "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30",
+                "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+                "-t", str(seconds), "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+                "-c:a", "aac", "-ac", "2", str(path),
+            )  # fmt: skip
+        return path
+
     def hevc_vertical_vfr(self) -> Path:
         """Landscape-coded HEVC with a 90° display matrix (plays vertical) and uneven frame times."""
         path, done = self._path("hevc_vertical_vfr.mp4")
@@ -67,12 +79,12 @@ class MediaFactory:
             ffmpeg("-display_rotation", "90", "-i", str(coded), "-c", "copy", str(path))
         return path
 
-    def mpeg2_1080i_ac3_ts(self) -> Path:
-        path, done = self._path("mpeg2_1080i_ac3.ts")
+    def mpeg2_1080i_ac3_ts(self, seconds: int = 3) -> Path:
+        path, done = self._path(f"mpeg2_1080i_ac3_{seconds}s.ts")
         if not done:
             ffmpeg(
                 "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=30000/1001",
-                "-f", "lavfi", "-i", "sine=frequency=300:sample_rate=48000", "-t", "3",
+                "-f", "lavfi", "-i", "sine=frequency=300:sample_rate=48000", "-t", str(seconds),
                 "-vf", "setfield=tff", "-flags", "+ilme+ildct", "-c:v", "mpeg2video", "-b:v", "15M",
                 "-c:a", "ac3", "-ac", "6", "-f", "mpegts", str(path),
             )  # fmt: skip
@@ -145,6 +157,18 @@ class MediaFactory:
                 "-f", "lavfi", "-i", f"aevalsrc={tone}|{tone}:sample_rate=48000:channel_layout=stereo",
                 "-t", str(seconds), "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
                 "-c:a", "aac", "-b:a", "256k", str(path),
+            )  # fmt: skip
+        return path
+
+    def black_then_pattern(self, black_s: int = 2, pattern_s: int = 3) -> Path:
+        """H.264 640x360 that opens on `black_s` seconds of black, then a moving test pattern."""
+        path, done = self._path(f"black_{black_s}s_then_pattern_{pattern_s}s.mp4")
+        if not done:
+            ffmpeg(
+                "-f", "lavfi", "-i", f"color=black:size=640x360:rate=25:duration={black_s}",
+                "-f", "lavfi", "-i", f"testsrc2=size=640x360:rate=25:duration={pattern_s}",
+                "-filter_complex", "[0:v][1:v]concat=n=2:v=1:a=0,format=yuv420p[v]", "-map", "[v]",
+                "-c:v", "libx264", "-preset", "ultrafast", str(path),
             )  # fmt: skip
         return path
 

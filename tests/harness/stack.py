@@ -70,14 +70,31 @@ class Stack:
         return httpx.Client(base_url=self.base_url, headers=headers, timeout=60, **kwargs)
 
     def start_worker(
-        self, name: str = "worker", queues: str = "probe,transcode,subtitles,render,publish,webhooks"
+        self,
+        name: str = "worker",
+        queues: str = "probe,transcode,subtitles,render,publish,webhooks",
+        concurrency: int = 2,
+        cpu: int | None = None,
     ) -> None:
+        """Start a worker; `cpu` pins its whole process tree (FFmpeg included) to one core."""
+        pin = ["taskset", "-c", str(cpu)] if cpu is not None else []
         log = (self.log_dir / f"{name}.log").open("ab")
         self.processes[name] = subprocess.Popen(
-            [sys.executable, "-m", "shopcast.cli.main", "worker", "--queues", queues, "--concurrency", "2",
-             "--name", f"{name}-{self.name}@%h"],
+            [*pin, sys.executable, "-m", "shopcast.cli.main", "worker", "--queues", queues,
+             "--concurrency", str(concurrency), "--name", f"{name}-{self.name}@%h"],
             env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
+
+    def wait_worker_ready(self, name: str, timeout: float = 60) -> None:
+        """Until the worker has declared its queues and consumes. Workers started together on the
+        filesystem broker can crash: kombu rewrites its exchange table file in place, and a worker
+        reading it at that moment finds it empty."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if f"{name}-{self.name}@" in self.log_tail(name, 200) and " ready." in self.log_tail(name, 200):
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"worker {name} not ready: {self.log_tail(name)}")
 
     def start_api(self, port: int) -> None:
         log = (self.log_dir / "api.log").open("ab")

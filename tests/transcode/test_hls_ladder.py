@@ -14,6 +14,7 @@ import pytest
 
 from tests.harness.events import event_count
 from tests.harness.media import FFMPEG, MediaFactory
+from tests.harness.quality import vmaf
 from tests.harness.stack import Stack
 from tests.harness.tus import upload
 from tests.transcode.outputs import fetch_rung, playlist_uris, single_output_set, wait_for_ladder
@@ -34,7 +35,9 @@ def _source(media: MediaFactory, kind: str) -> tuple[Path, float]:
 
 
 @pytest.mark.parametrize("kind", list(EXPECTED_RUNGS))
-def test_ready_asset_gets_a_playable_signed_ladder(stack: Stack, media: MediaFactory, kind: str) -> None:
+def test_ready_asset_gets_a_playable_signed_ladder(
+    stack: Stack, media: MediaFactory, kind: str, tmp_path: Path
+) -> None:
     path, source_duration = _source(media, kind)
     with stack.client(stack.user(f"ladder-{kind}-{stack.name}", "creator")) as client:
         asset_id = upload(client, path)
@@ -56,17 +59,24 @@ def test_ready_asset_gets_a_playable_signed_ladder(stack: Stack, media: MediaFac
     variant_uris = playlist_uris(master.text)
     assert all("?token=" in uri for uri in variant_uris)
 
+    top_rung = b""
     for uri, (width, height) in zip(variant_uris, EXPECTED_RUNGS[kind], strict=True):
         playlist = httpx.get(f"{base}/{uri}").text
         assert all("?token=" in segment for segment in playlist_uris(playlist))
         rung_base = f"{base}/{uri.split('/')[0]}"
         init, segments, durations = fetch_rung(rung_base, playlist)
+        top_rung = top_rung or init + b"".join(segments)
         assert all(d <= 6.0 for d in durations)
         assert all(d >= 4.0 for d in durations[:-1])
         assert sum(durations) == pytest.approx(source_duration, abs=0.1)
         _check_rung(init, segments, width, height, has_audio=kind != "hevc_vertical")
     assert event_count(stack, asset_id, "asset.playable") == 1
     assert event_count(stack, asset_id, "renditions.ready") == 1
+    if kind == "h264_1080p":
+        (tmp_path / "top.mp4").write_bytes(top_rung)
+        quality = vmaf(tmp_path / "top.mp4", path, tmp_path / "vmaf.json")
+        assert quality.frames == round(source_duration * 30), "every source frame, none repeated or lost"
+        assert quality.mean >= 93, f"top rung VMAF {quality.mean:.1f} (minimum frame {quality.minimum:.1f})"
 
 
 def _check_rung(init: bytes, segments: list[bytes], width: int, height: int, has_audio: bool) -> None:
@@ -152,5 +162,32 @@ def test_h264_source_plays_from_a_remux_before_its_ladder_is_done(stack: Stack, 
         assert master.count("#EXT-X-STREAM-INF") == 1
         done = wait_for_ladder(client, asset_id)
     assert len(done["renditions"]) == 4
+    transcode = next(j for j in done["jobs"] if j["kind"] == "transcode")
+    assert transcode["speed"] > 0, "the last speed FFmpeg reported (media seconds per second) is kept"
     assert event_count(stack, asset_id, "asset.playable") == 1
     single_output_set(stack, asset_id)  # the preview's files are removed once the ladder replaces them
+
+
+def test_other_sources_play_from_a_quick_lowest_rung_before_their_ladder_is_done(
+    stack: Stack, media: MediaFactory
+) -> None:
+    """Interlaced MPEG-2 cannot be repackaged: its first playable HLS is the lowest rung, encoded fast."""
+    with stack.client(stack.user(f"quick-{stack.name}", "creator")) as client:
+        asset_id = upload(client, media.mpeg2_1080i_ac3_ts(seconds=20))
+        deadline = time.monotonic() + 60
+        early: dict[str, Any] = {}
+        while time.monotonic() < deadline:
+            early = client.get(f"/v1/assets/{asset_id}").json()
+            if early["playback"]["hls"]:
+                break
+            time.sleep(0.1)
+        transcode = next(j for j in early["jobs"] if j["kind"] == "transcode")
+        assert transcode["state"] != "succeeded", "the quick rung came first"
+        assert [(r["name"], r["passthrough"]) for r in early["renditions"]] == [("360p", False)]
+        master = httpx.get(early["playback"]["hls"])
+        assert master.status_code == 200
+        assert "RESOLUTION=640x360" in master.text
+        done = wait_for_ladder(client, asset_id)
+    assert [r["name"] for r in done["renditions"]] == ["1080p", "720p", "540p", "360p"]
+    assert event_count(stack, asset_id, "asset.playable") == 1
+    single_output_set(stack, asset_id)
