@@ -11,12 +11,13 @@ from sqlalchemy.orm import Session
 
 from ingest import assets_service
 from ingest.models import Asset, source_key
-from ingest.schemas import AssetOut, ThumbnailsOut
+from ingest.schemas import AssetOut, SubtitleOut, ThumbnailsOut
 from shopcast.api.pagination import Page, PageParams, next_cursor, page_params
 from shopcast.auth.dependencies import CurrentUser, DbSession
 from shopcast.errors import ShopcastError
 from shopcast.runtime import Runtime
 from transcode.service import playback_view
+from transcode.subtitles_service import subtitles_view
 from transcode.thumbnails_service import thumbnails_view
 
 router = APIRouter(prefix="/v1/assets", tags=["assets"])
@@ -52,7 +53,8 @@ def _out(session: Session, runtime: Runtime, asset: Asset) -> AssetOut:
     renditions, hls = playback_view(session, runtime, asset.id)
     poster, storyboard = thumbnails_view(session, runtime, asset.id)
     thumbnails = ThumbnailsOut(poster_url=poster, storyboard_vtt_url=storyboard)
-    return assets_service.to_out(session, asset, renditions, hls, thumbnails)
+    subtitles = [SubtitleOut.model_validate(s) for s in subtitles_view(session, runtime, asset.id)]
+    return assets_service.to_out(session, asset, renditions, hls, thumbnails, subtitles)
 
 
 @router.delete("/{asset_id}", status_code=204, response_class=Response, responses=_ERRORS)

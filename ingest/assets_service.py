@@ -16,6 +16,7 @@ from ingest.schemas import (
     PlaybackOut,
     RenditionOut,
     SourceOut,
+    SubtitleOut,
     ThumbnailsOut,
     UploadProgressOut,
 )
@@ -68,6 +69,7 @@ def mark_probed(session: Session, asset_id: str, source: dict[str, Any], max_att
     create_job(session, "transcode", asset_id=asset_id, max_attempts=max_attempts)
     if source.get("audio_codec"):
         create_job(session, "loudness", asset_id=asset_id, max_attempts=max_attempts)
+        create_job(session, "subtitles", asset_id=asset_id, max_attempts=max_attempts)
     if source.get("video_codec"):
         create_job(session, "thumbnails", asset_id=asset_id, max_attempts=max_attempts)
 
@@ -110,6 +112,7 @@ def to_out(
     renditions: list[dict[str, Any]],
     hls: str | None,
     thumbnails: ThumbnailsOut | None = None,
+    subtitles: list[SubtitleOut] | None = None,
 ) -> AssetOut:
     """The API shape of an asset; renditions, the playback URL and the thumbnail URLs come from the
     transcode domain."""
@@ -125,7 +128,7 @@ def to_out(
         source=SourceOut.model_validate(asset.source) if asset.source else None,
         jobs=[_job_out(job) for job in jobs],
         renditions=[RenditionOut.model_validate(r) for r in renditions],
-        subtitles=[],
+        subtitles=subtitles or [],
         thumbnails=thumbnails or ThumbnailsOut(),
         playback=PlaybackOut(hls=hls),
         error=_error(asset.error_code, asset.error_message),

@@ -59,8 +59,10 @@ class RenditionOut(BaseModel):
 
 
 class SubtitleOut(BaseModel):
-    language: str
+    language: str  # ISO 639-1
     kind: Literal["transcript", "translation"]
+    origin: Literal["whisper", "edit"] = "whisper"  # edit: a PD's correction replaced Whisper's cues
+    version: int = 1
     vtt_url: str
     srt_url: str
 

@@ -21,6 +21,7 @@ from shopcast.runtime import build_runtime
 from shopcast.settings import Settings, load_settings
 from studio_booking.api import router as studio_router
 from transcode.playback_api import router as playback_router
+from transcode.subtitles_api import router as subtitles_router
 from transcode.thumbnails_api import router as thumbnails_router
 
 _TUS_HEADERS = [
@@ -81,4 +82,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(studio_router)
     app.include_router(playback_router)
     app.include_router(thumbnails_router)
+    app.include_router(subtitles_router)
     return app

@@ -6,7 +6,7 @@ from shopcast.auth.models import PdAssignment, User
 from shopcast.events.models import Event
 from shopcast.jobs.models import Job
 from studio_booking.models import Booking, CalendarFeed, Studio
-from transcode.models import HlsOutput, ThumbnailOutput
+from transcode.models import HlsOutput, SubtitleTrack, ThumbnailOutput
 
 __all__ = [
     "Asset",
@@ -18,6 +18,7 @@ __all__ = [
     "Job",
     "PdAssignment",
     "Studio",
+    "SubtitleTrack",
     "ThumbnailOutput",
     "Upload",
     "User",

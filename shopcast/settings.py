@@ -58,6 +58,14 @@ class Settings(BaseSettings):
     split_above_s: float = Field(default=600.0, gt=0)
     chunk_s: int = Field(default=60, ge=8, multiple_of=4)  # whole segments, so joins are segment starts
 
+    # subtitles: the Whisper model is `base` from the registry packages, a model directory, or a hub name
+    whisper_model: str = "base"
+    whisper_device: str = "cpu"
+    whisper_compute_type: str = "int8"
+    whisper_threads: int = Field(default=2, ge=1)
+    # Segments decoded together by faster-whisper's batched pipeline; 1 decodes them one after another.
+    whisper_batch_size: int = Field(default=8, ge=1)
+
     # studio bookings
     stream_key_lead_minutes: int = 15
     stream_key_grace_minutes: int = 15

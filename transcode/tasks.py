@@ -1,4 +1,4 @@
-"""The transcode domain's jobs: a ready asset's HLS ladder, preview, loudness and thumbnails."""
+"""The transcode domain's jobs: ladders, preview, loudness, thumbnails, subtitles and clip renders."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from shopcast.jobs.registry import Finisher, JobContext, JobKind, register
 from shopcast.runtime import current_runtime
 from transcode.service import encode_ladder, make_preview, measure_asset_loudness, publish, publish_preview
 from transcode.split import encode_chunk, encode_split_ladder
+from transcode.subtitles_service import publish_subtitles, transcribe_asset
 from transcode.thumbnails_service import publish_thumbnails, render_thumbnails
 
 
@@ -65,6 +66,26 @@ def preview_asset(ctx: JobContext) -> Finisher:
     return finish
 
 
+def subtitle_asset(ctx: JobContext) -> Finisher:
+    """Whisper's transcript in the spoken language and its English translation, as cue files."""
+    assert ctx.asset_id is not None
+    runtime = current_runtime()
+    subtitles = transcribe_asset(runtime, ctx.asset_id, ctx.job_id, ctx.report_progress)
+
+    def finish(session: Session, job: Job) -> None:
+        if subtitles is None or job.asset_id is None:
+            return
+        stale = publish_subtitles(session, job.asset_id, subtitles)
+
+        def delete_stale() -> None:
+            for prefix in stale:
+                runtime.store.delete_prefix(prefix + "/")
+
+        ctx.on_committed.append(delete_stale)
+
+    return finish
+
+
 def thumbnail_asset(ctx: JobContext) -> Finisher:
     assert ctx.asset_id is not None
     runtime = current_runtime()
@@ -85,3 +106,4 @@ register(JobKind(name="transcode", queue="transcode", handler=transcode_asset))
 register(JobKind(name="transcode_chunk", queue="transcode", handler=transcode_chunk))
 register(JobKind(name="loudness", queue="transcode", handler=measure_loudness))
 register(JobKind(name="thumbnails", queue="transcode", handler=thumbnail_asset))
+register(JobKind(name="subtitles", queue="subtitles", handler=subtitle_asset))

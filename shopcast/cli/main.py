@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from shopcast.settings import load_settings
 
+if TYPE_CHECKING:
+    from transcode.whisper_model import ModelStatus
+
 app = typer.Typer(help="Shopcast: media pipeline for live commerce.", no_args_is_help=True)
 users_app = typer.Typer(help="Users and their API tokens.", no_args_is_help=True)
 assets_app = typer.Typer(help="Assets: upload footage.", no_args_is_help=True)
+models_app = typer.Typer(help="Speech models for subtitles.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(assets_app, name="assets")
+app.add_typer(models_app, name="models")
 
 ALL_QUEUES = "probe,transcode,subtitles,render,publish,webhooks"
 
@@ -131,6 +136,41 @@ def assets_upload(
         raise typer.BadParameter("pass --token or set SHOPCAST_TOKEN")
     asset_id = upload_file(file, server, token, title, chunk_mb * 1024 * 1024, _state_dir())
     typer.echo(asset_id)
+
+
+@models_app.command("status")
+def models_status() -> None:
+    """Which Whisper model is configured, whether its files are installed and verify; exits 1 if not."""
+    from transcode.whisper_model import model_status
+
+    status = model_status(load_settings())
+    for line in _describe_model(status):
+        typer.echo(line)
+    raise typer.Exit(0 if status.ready else 1)
+
+
+def _describe_model(status: ModelStatus) -> list[str]:
+    sources = {
+        "registry": "from the registry packages, the whisper-base extra",
+        "directory": "a local model directory",
+        "hub": "a hub model, fetched by faster-whisper on first use",
+        None: "unusable",
+    }
+    lines = [f"model: {status.configured} ({sources[status.kind]})"]
+    for distribution, version in status.packages.items():
+        lines.append(f"package {distribution}: {version or 'not installed'}")
+    if status.cache_dir is not None:
+        state = {
+            "verified": "joined, sha256 verified",
+            "absent": "not joined yet (joined on first use)",
+            "damaged": "damaged (rebuilt on next use)",
+            "not used": "not used",
+        }[status.cache_state]
+        lines.append(f"cache {status.cache_dir}: {state}")
+    if status.problem:
+        lines.append(f"problem: {status.problem}")
+    lines.append(f"ready: {'yes' if status.ready else 'no'}")
+    return lines
 
 
 def _state_dir() -> Path:

