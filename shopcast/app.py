@@ -20,6 +20,8 @@ from shopcast.jobs import dispatch
 from shopcast.runtime import build_runtime
 from shopcast.settings import Settings, load_settings
 from studio_booking.api import router as studio_router
+from transcode.clip_playback_api import router as clip_playback_router
+from transcode.clips_api import router as clips_router
 from transcode.playback_api import router as playback_router
 from transcode.subtitles_api import router as subtitles_router
 from transcode.thumbnails_api import router as thumbnails_router
@@ -83,4 +85,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(playback_router)
     app.include_router(thumbnails_router)
     app.include_router(subtitles_router)
+    app.include_router(clips_router)
+    app.include_router(clip_playback_router)
     return app

@@ -6,12 +6,14 @@ from shopcast.auth.models import PdAssignment, User
 from shopcast.events.models import Event
 from shopcast.jobs.models import Job
 from studio_booking.models import Booking, CalendarFeed, Studio
+from transcode.clip_models import Clip
 from transcode.models import HlsOutput, SubtitleTrack, ThumbnailOutput
 
 __all__ = [
     "Asset",
     "Booking",
     "CalendarFeed",
+    "Clip",
     "Event",
     "HlsOutput",
     "IdempotencyRecord",

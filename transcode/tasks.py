@@ -5,9 +5,12 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from ingest.assets_service import record_loudness, source_of
+from shopcast.db import transaction
 from shopcast.jobs.models import Job
 from shopcast.jobs.registry import Finisher, JobContext, JobKind, register
 from shopcast.runtime import current_runtime
+from transcode.clip_render import render_clip_outputs
+from transcode.clips_service import fail_clip, publish_clip, render_prefix, start_render
 from transcode.service import encode_ladder, make_preview, measure_asset_loudness, publish, publish_preview
 from transcode.split import encode_chunk, encode_split_ladder
 from transcode.subtitles_service import publish_subtitles, transcribe_asset
@@ -101,9 +104,36 @@ def thumbnail_asset(ctx: JobContext) -> Finisher:
     return finish
 
 
+def render_clip(ctx: JobContext) -> Finisher:
+    """A clip's MP4 master and HLS ladder; the finisher makes them the clip's and emits clip.ready."""
+    runtime = current_runtime()
+    clip_id = str(ctx.params["clip_id"])
+    with transaction(runtime.sessions) as session:
+        plan = start_render(session, clip_id)
+    if plan is None:
+        return lambda _session, _job: None
+    rendered = render_clip_outputs(runtime, plan, ctx.job_id, ctx.report_progress)
+
+    def finish(session: Session, _job: Job) -> None:
+        stale = publish_clip(session, clip_id, rendered)
+        if stale is not None:
+            ctx.on_committed.append(lambda: runtime.store.delete_prefix(stale + "/"))
+
+    return finish
+
+
+def _clip_given_up(session: Session, job: Job, code: str, message: str) -> None:
+    clip_id = str((job.params or {}).get("clip_id", ""))
+    if clip_id and job.asset_id:
+        fail_clip(session, clip_id, code, message)
+        # Nothing points at a failed render's files: an attempt may have uploaded some.
+        current_runtime().store.delete_prefix(render_prefix(job.asset_id, clip_id, job.id) + "/")
+
+
 register(JobKind(name="preview", queue="probe", handler=preview_asset))
 register(JobKind(name="transcode", queue="transcode", handler=transcode_asset))
 register(JobKind(name="transcode_chunk", queue="transcode", handler=transcode_chunk))
 register(JobKind(name="loudness", queue="transcode", handler=measure_loudness))
 register(JobKind(name="thumbnails", queue="transcode", handler=thumbnail_asset))
 register(JobKind(name="subtitles", queue="subtitles", handler=subtitle_asset))
+register(JobKind(name="render_clip", queue="render", handler=render_clip, on_give_up=_clip_given_up))

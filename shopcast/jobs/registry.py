@@ -22,6 +22,7 @@ KIND_QUEUES: dict[str, str] = {
     "thumbnails": "transcode",
     "transcode_chunk": "transcode",
     "subtitles": "subtitles",
+    "render_clip": "render",
 }
 
 

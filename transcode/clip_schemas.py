@@ -1,0 +1,138 @@
+"""Request and response shapes of the clips API (DESIGN.md, clip: these names are fixed)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, FiniteFloat
+
+Seconds = Annotated[FiniteFloat, Field(description="seconds on the source's timeline")]
+Share = Annotated[FiniteFloat, Field(description="0 (left or top edge) to 1 (right or bottom edge)")]
+Position = Literal["top-left", "top", "top-right", "bottom-left", "bottom", "bottom-right"]
+
+
+class RangeIn(BaseModel):
+    in_s: Seconds
+    out_s: Seconds
+
+
+class FocusPointIn(BaseModel):
+    x: Share = 0.5
+    y: Share = 0.5
+
+
+class FocusKeyframeIn(BaseModel):
+    at_s: Seconds
+    x: Share
+    y: Share
+
+
+class OverlayIn(BaseModel):
+    """One line of text: `text`, or a product's `name` and `price`."""
+
+    text: str | None = Field(default=None, max_length=200)
+    name: str | None = Field(default=None, max_length=200)
+    price: str | FiniteFloat | None = Field(
+        default=None, description="shown as given; numbers get separators"
+    )
+    position: Position = "bottom-left"
+    from_s: Seconds | None = Field(default=None, description="source time; default: the source's start")
+    to_s: Seconds | None = Field(default=None, description="source time; default: the source's end")
+
+
+class ProductIn(BaseModel):
+    sku: str = Field(max_length=100)
+    name: str = Field(max_length=200)
+    url: str = Field(max_length=2000)
+    at_s: Seconds
+
+
+class ClipIn(BaseModel):
+    asset_id: str = Field(pattern=r"^[0-9a-f]{32}$")
+    ranges: list[RangeIn] = Field(max_length=50, description="played one after another")
+    aspect: Literal["16:9", "9:16", "1:1"] | None = Field(default=None, description="default: the source's")
+    focus: FocusPointIn | list[FocusKeyframeIn] | None = Field(
+        default=None, description="a point, or keyframes the crop moves between; default: the centre"
+    )
+    burn_subtitles: str | None = Field(default=None, max_length=8, description="a language with subtitles")
+    title: str | None = Field(default=None, max_length=200)
+    overlays: list[OverlayIn] = Field(default_factory=list, max_length=20)
+    products: list[ProductIn] = Field(default_factory=list, max_length=100)
+
+
+class ErrorOut(BaseModel):
+    code: str
+    message: str
+
+
+class RangeOut(BaseModel):
+    in_s: float
+    out_s: float
+
+
+class FocusOut(BaseModel):
+    x: float
+    y: float
+    at_s: float | None = None
+
+
+class WindowOut(BaseModel):
+    from_s: float
+    to_s: float
+
+
+class OverlayOut(BaseModel):
+    text: str
+    name: str | None = None
+    price: str | None = None
+    position: Position
+    from_s: float
+    to_s: float
+    shown: list[WindowOut] = Field(description="when it shows, on the clip's timeline")
+
+
+class ProductOut(BaseModel):
+    sku: str
+    name: str
+    url: str
+    at_s: float = Field(description="on the clip's timeline")
+    source_at_s: float
+
+
+class ClipPlaybackOut(BaseModel):
+    hls: str | None = None
+
+
+class ClipRenditionOut(BaseModel):
+    name: str | None = None
+    width: int
+    height: int
+    bitrate: int
+    peak_bitrate: int | None = None
+    codec: str
+    passthrough: bool
+    state: str
+
+
+class ClipOut(BaseModel):
+    id: str
+    state: Literal["queued", "rendering", "ready", "failed"]
+    asset_id: str
+    duration_s: float
+    width: int
+    height: int
+    aspect: Literal["16:9", "9:16", "1:1"]
+    ranges: list[RangeOut]
+    focus: list[FocusOut]
+    burn_subtitles: str | None
+    title: str | None
+    overlays: list[OverlayOut]
+    products: list[ProductOut]
+    progress: float
+    playback: ClipPlaybackOut
+    download_url: str | None
+    renditions: list[ClipRenditionOut]
+    error: ErrorOut | None
+    created_at: datetime
+    updated_at: datetime
