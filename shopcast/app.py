@@ -14,11 +14,13 @@ from shopcast import __version__
 from shopcast.api.metrics import Metrics, MetricsMiddleware, install_job_collector
 from shopcast.api.metrics import router as metrics_router
 from shopcast.api.ratelimit import RateLimitMiddleware
+from shopcast.auth.api import router as admin_router
 from shopcast.celery_app import configure_celery
 from shopcast.errors import install_error_handlers
 from shopcast.jobs import dispatch
 from shopcast.runtime import build_runtime
 from shopcast.settings import Settings, load_settings
+from shopcast.webhooks.api import router as webhooks_router
 from studio_booking.api import router as studio_router
 from transcode.clip_playback_api import router as clip_playback_router
 from transcode.clips_api import router as clips_router
@@ -82,6 +84,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(metrics_router)
     app.include_router(ingest_router)
     app.include_router(studio_router)
+    app.include_router(webhooks_router)
+    app.include_router(admin_router)
     app.include_router(playback_router)
     app.include_router(thumbnails_router)
     app.include_router(subtitles_router)

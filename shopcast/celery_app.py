@@ -52,3 +52,10 @@ def configure_celery(settings: Settings) -> Celery:
 
 def send_job(job_id: str, queue: str) -> None:
     celery_app.send_task(RUN_JOB_TASK, args=[job_id], queue=queue, routing_key=queue)
+
+
+DELIVER_WEBHOOK_TASK = "shopcast.deliver_webhook"
+
+
+def send_webhook(message_id: str) -> None:
+    celery_app.send_task(DELIVER_WEBHOOK_TASK, args=[message_id], queue="webhooks", routing_key="webhooks")

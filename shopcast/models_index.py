@@ -5,6 +5,7 @@ from shopcast.api.idempotency import IdempotencyRecord
 from shopcast.auth.models import PdAssignment, User
 from shopcast.events.models import Event
 from shopcast.jobs.models import Job
+from shopcast.webhooks.models import WebhookAttempt, WebhookEndpoint, WebhookMessage
 from studio_booking.models import Booking, CalendarFeed, Studio
 from transcode.clip_models import Clip
 from transcode.models import HlsOutput, SubtitleTrack, ThumbnailOutput
@@ -24,4 +25,7 @@ __all__ = [
     "ThumbnailOutput",
     "Upload",
     "User",
+    "WebhookAttempt",
+    "WebhookEndpoint",
+    "WebhookMessage",
 ]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from functools import cached_property
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -66,11 +68,31 @@ class Settings(BaseSettings):
     # Segments decoded together by faster-whisper's batched pipeline; 1 decodes them one after another.
     whisper_batch_size: int = Field(default=8, ge=1)
 
+    # webhooks (Standard Webhooks): deliveries time out after 15 s; a failed one is retried after each
+    # delay of the schedule in turn (times the scale, which tests shrink), then dead-lettered.
+    webhook_allow_private: bool = False  # deliver to loopback and private networks too
+    webhook_timeout_s: float = 15.0
+    webhook_retry_schedule_s: Annotated[list[float], NoDecode] = [5, 300, 1800, 7200, 18000, 36000, 36000]
+    webhook_retry_scale: float = Field(default=1.0, gt=0)
+    webhook_secret_grace_s: int = 24 * 3600  # a rotated secret keeps signing this long
+    webhook_resend_after_s: float = 60.0  # a due message whose task went missing is sent again
+
     # studio bookings
     stream_key_lead_minutes: int = 15
     stream_key_grace_minutes: int = 15
 
     worker_concurrency: int = Field(default=2, ge=1)
+
+    @field_validator("webhook_retry_schedule_s", mode="before")
+    @classmethod
+    def _delays(cls, value: object) -> object:
+        """Also "5,300,1800" or a JSON list, as environment variables give them."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [float(v) for v in text.split(",") if v.strip()]
+        return value
 
     @cached_property
     def resolved_data_dir(self) -> Path:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from shopcast.auth.models import PdAssignment, Role, User
 from shopcast.errors import Conflict, NotFound, Unauthorized
@@ -58,6 +58,28 @@ def assign_pd(session: Session, pd_name: str, creator_name: str) -> None:
         raise NotFound("no such pd or creator")
     if session.get(PdAssignment, (pd.id, creator.id)) is None:
         session.add(PdAssignment(pd_id=pd.id, creator_id=creator.id))
+
+
+def unassign_pd(session: Session, pd_name: str, creator_name: str) -> None:
+    """Stop a PD acting for a creator; raises NotFound when there was no such assignment."""
+    pd = session.scalar(select(User.id).where(User.name == pd_name, User.role == Role.pd))
+    creator = session.scalar(select(User.id).where(User.name == creator_name, User.role == Role.creator))
+    assignment = session.get(PdAssignment, (pd, creator)) if pd and creator else None
+    if assignment is None:
+        raise NotFound("no such assignment")
+    session.delete(assignment)
+
+
+def assignments(session: Session) -> list[tuple[str, str]]:
+    """Every (pd name, creator name) pair."""
+    pd, creator = aliased(User), aliased(User)
+    rows = session.execute(
+        select(pd.name, creator.name)
+        .join(PdAssignment, PdAssignment.pd_id == pd.id)
+        .join(creator, PdAssignment.creator_id == creator.id)
+        .order_by(pd.name, creator.name)
+    )
+    return [(str(p), str(c)) for p, c in rows]
 
 
 def visible_owner_ids(session: Session, principal: Principal) -> list[str] | None:

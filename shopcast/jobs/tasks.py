@@ -10,6 +10,7 @@ from typing import Any
 from celery.signals import worker_process_init, worker_ready, worker_shutdown
 
 import ingest.tasks  # noqa: F401  (registers the probe job and upload expiry)
+import shopcast.webhooks.tasks  # noqa: F401  (webhook delivery and its retry sweep)
 import transcode.tasks  # noqa: F401  (registers the transcode job)
 from shopcast.api.idempotency import forget_older_than
 from shopcast.celery_app import RUN_JOB_TASK, celery_app

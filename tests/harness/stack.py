@@ -28,6 +28,10 @@ FAST_JOBS_ENV = {
     "SHOPCAST_UPLOAD_LOCK_WAIT_S": "1",
     "SHOPCAST_RATE_LIMIT_PER_MINUTE": "1000000",
     "SHOPCAST_RATE_LIMIT_BURST": "100000",
+    # Receivers in tests listen on loopback; retries come after half a second instead of minutes.
+    "SHOPCAST_WEBHOOK_ALLOW_PRIVATE": "1",
+    "SHOPCAST_WEBHOOK_RETRY_SCHEDULE_S": "0.5,0.5,0.5,0.5,0.5",
+    "SHOPCAST_WEBHOOK_RESEND_AFTER_S": "5",
 }
 
 
