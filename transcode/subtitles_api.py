@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Body, Path, Request
+from fastapi import APIRouter, Body, Path, Request
 
 from ingest import assets_service
 from ingest.schemas import SubtitleOut
@@ -44,7 +44,6 @@ _FILE_BODY = {
 )
 def put_subtitles(
     request: Request,
-    cleanup: BackgroundTasks,
     session: DbSession,
     user: CurrentUser,
     asset_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")],
@@ -62,7 +61,6 @@ def put_subtitles(
         cues = parse_subtitles(decode_subtitle_bytes(body))
     except SubtitleFileError as exc:
         raise ValidationFailed(str(exc), code="invalid_subtitles") from exc
-    _track, clean_up = replace_track(session, runtime, asset.id, asset.owner_id, language, cues)
-    cleanup.add_task(clean_up)  # runs once the response is out, after the session's commit
+    replace_track(session, runtime, asset.id, asset.owner_id, language, cues)
     view = next(s for s in subtitles_view(session, runtime, asset.id) if s["language"] == language)
     return SubtitleOut.model_validate(view)

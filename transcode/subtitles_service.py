@@ -2,18 +2,19 @@
 players reach them (signed files, and subtitle renditions in the HLS master).
 
 Each version of a language's track is written under a prefix of its own and becomes visible when
-its SubtitleTrack row points there, in the transaction that finishes the job or accepts the edit;
-the files it replaced are deleted after that commit.
+its SubtitleTrack row points there, in the transaction that finishes the job or accepts the edit.
+Replaced versions stay in the store (a few kilobytes each) until the asset is deleted: a clip render
+planned against one may still be reading it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ingest.assets_service import source_of
@@ -102,13 +103,12 @@ def _store_track(runtime: Runtime, prefix: str, language: str, cues: Sequence[Cu
     runtime.store.put_bytes(f"{prefix}/{language}.srt", render_srt(cues).encode(), _SRT_TYPE)
 
 
-def publish_subtitles(session: Session, asset_id: str, result: SubtitleSet) -> list[str]:
+def publish_subtitles(session: Session, asset_id: str, result: SubtitleSet) -> None:
     """Point the asset's tracks at the job's files; a PD's correction is never replaced by Whisper.
-    Emits subtitles.ready; returns the prefixes no track points at any more, for deletion."""
+    Emits subtitles.ready."""
     found = source_of(session, asset_id)
     if found is None:
-        return []
-    replaced = []
+        return
     for files in result.tracks:
         track = session.get(SubtitleTrack, (asset_id, files.language))
         if track is not None and track.origin == "edit":
@@ -116,18 +116,26 @@ def publish_subtitles(session: Session, asset_id: str, result: SubtitleSet) -> l
         if track is None:
             session.add(_new_track(asset_id, files, result.prefix))
             continue
-        replaced.append(track.prefix)
-        track.kind, track.origin, track.prefix, track.cue_count = (
-            files.kind,
-            "whisper",
-            result.prefix,
-            files.cue_count,
+        # Compare-and-set: a PD's edit committed since the read above wins.
+        session.execute(
+            update(SubtitleTrack)
+            .where(
+                SubtitleTrack.asset_id == asset_id,
+                SubtitleTrack.language == files.language,
+                SubtitleTrack.origin == "whisper",
+                SubtitleTrack.version == track.version,
+            )
+            .values(
+                kind=files.kind,
+                prefix=result.prefix,
+                cue_count=files.cue_count,
+                version=track.version + 1,
+                published_at=utcnow(),
+            )
         )
-        track.version, track.published_at = track.version + 1, utcnow()
     session.flush()
     data = {"id": asset_id, "subtitles": [{"language": t.language, "kind": t.kind} for t in result.tracks]}
     emit(session, "subtitles.ready", owner_id=found[0], subject_id=asset_id, data=data)
-    return _unreferenced(session, asset_id, replaced)
 
 
 def _new_track(asset_id: str, files: TrackFiles, prefix: str) -> SubtitleTrack:
@@ -144,29 +152,22 @@ def _new_track(asset_id: str, files: TrackFiles, prefix: str) -> SubtitleTrack:
 
 def replace_track(
     session: Session, runtime: Runtime, asset_id: str, owner_id: str, language: str, cues: Sequence[Cue]
-) -> tuple[SubtitleTrack, Callable[[], None]]:
-    """A PD's corrected cues become the language's track. Returns the track and the clean-up to run
-    after commit (the version it replaced)."""
+) -> SubtitleTrack:
+    """A PD's corrected cues become the language's track."""
     prefix = f"assets/{asset_id}/subtitles/edit-{new_id()}"
     _store_track(runtime, prefix, language, cues)
     track = session.get(SubtitleTrack, (asset_id, language))
-    previous = None if track is None else track.prefix
     if track is None:
         kind = "transcript" if _transcript_language(session, asset_id) in (None, language) else "translation"
         track = _new_track(asset_id, TrackFiles(language, kind, len(cues)), prefix)
+        track.version = 0  # the edit below makes it the first version
         session.add(track)
     track.origin, track.prefix, track.cue_count = "edit", prefix, len(cues)
     track.version, track.published_at = (track.version or 0) + 1, utcnow()
     session.flush()
     data = {"id": asset_id, "subtitles": [{"language": language, "kind": track.kind}], "edited": True}
     emit(session, "subtitles.ready", owner_id=owner_id, subject_id=asset_id, data=data)
-    stale = _unreferenced(session, asset_id, [previous] if previous else [])
-
-    def clean_up() -> None:
-        for gone in stale:
-            runtime.store.delete_prefix(gone + "/")
-
-    return track, clean_up
+    return track
 
 
 def _transcript_language(session: Session, asset_id: str) -> str | None:
@@ -175,11 +176,6 @@ def _transcript_language(session: Session, asset_id: str) -> str | None:
             SubtitleTrack.asset_id == asset_id, SubtitleTrack.kind == "transcript"
         )
     )
-
-
-def _unreferenced(session: Session, asset_id: str, prefixes: list[str]) -> list[str]:
-    live = set(session.scalars(select(SubtitleTrack.prefix).where(SubtitleTrack.asset_id == asset_id)))
-    return sorted({p for p in prefixes if p not in live})
 
 
 def tracks_of(session: Session, asset_id: str) -> list[SubtitleTrack]:

@@ -78,13 +78,7 @@ def subtitle_asset(ctx: JobContext) -> Finisher:
     def finish(session: Session, job: Job) -> None:
         if subtitles is None or job.asset_id is None:
             return
-        stale = publish_subtitles(session, job.asset_id, subtitles)
-
-        def delete_stale() -> None:
-            for prefix in stale:
-                runtime.store.delete_prefix(prefix + "/")
-
-        ctx.on_committed.append(delete_stale)
+        publish_subtitles(session, job.asset_id, subtitles)
 
     return finish
 

@@ -33,7 +33,8 @@ class Target:
     @property
     def host_header(self) -> str:
         default = 443 if self.scheme == "https" else 80
-        return self.host if self.port == default else f"{self.host}:{self.port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return host if self.port == default else f"{host}:{self.port}"
 
 
 def parse_target(url: str) -> Target:
@@ -54,8 +55,12 @@ def parse_target(url: str) -> Target:
 
 def forbidden(address: IPAddress) -> bool:
     """Whether webhooks must not connect to this address."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return forbidden(address.ipv4_mapped)
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = address.ipv4_mapped or address.sixtofour or (address.teredo or (None, None))[1]
+        if embedded is not None and forbidden(embedded):
+            return True
+        if address.is_site_local:
+            return True
     return (
         address.is_loopback
         or address.is_private

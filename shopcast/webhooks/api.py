@@ -103,14 +103,14 @@ def update_endpoint(
     request: Request, session: DbSession, user: CurrentUser, endpoint_id: EndpointId, body: EndpointChanges
 ) -> EndpointOut:
     """Change the URL, event filter or description, or enable or disable the endpoint."""
-    endpoint = service.get_endpoint(session, user, endpoint_id)
+    endpoint = service.get_own_endpoint(session, user, endpoint_id)
     changes = body.model_dump(exclude_none=True)
     return _out(service.update_endpoint(session, _runtime(request).settings, endpoint, changes))
 
 
 @router.delete("/{endpoint_id}", status_code=204, response_class=Response, responses=_ERRORS)
 def delete_endpoint(session: DbSession, user: CurrentUser, endpoint_id: EndpointId) -> Response:
-    session.delete(service.get_endpoint(session, user, endpoint_id))
+    session.delete(service.get_own_endpoint(session, user, endpoint_id))
     return Response(status_code=204)
 
 
@@ -119,7 +119,7 @@ def rotate_secret(
     request: Request, session: DbSession, user: CurrentUser, endpoint_id: EndpointId
 ) -> EndpointOut:
     """A new secret, shown once; the old one keeps signing beside it for the grace period."""
-    endpoint = service.get_endpoint(session, user, endpoint_id)
+    endpoint = service.get_own_endpoint(session, user, endpoint_id)
     return _out(service.rotate_secret(session, _runtime(request).settings, endpoint), with_secret=True)
 
 
@@ -144,6 +144,7 @@ def list_deliveries(
     responses=_ERRORS,
 )
 def redeliver(
+    request: Request,
     session: DbSession,
     user: CurrentUser,
     endpoint_id: EndpointId,
@@ -151,16 +152,18 @@ def redeliver(
 ) -> DeliveryOut:
     """Attempt the message once more, now, with its original webhook-id and body."""
     endpoint = service.get_endpoint(session, user, endpoint_id)
-    return _delivery(session, service.redeliver(session, endpoint, delivery_id))
+    return _delivery(session, service.redeliver(session, _runtime(request).settings, endpoint, delivery_id))
 
 
 @router.post("/{endpoint_id}/replay", status_code=202, response_model=ReplayOut, responses=_ERRORS)
 def replay_failures(
-    session: DbSession, user: CurrentUser, endpoint_id: EndpointId, body: ReplayIn
+    request: Request, session: DbSession, user: CurrentUser, endpoint_id: EndpointId, body: ReplayIn
 ) -> ReplayOut:
     """Attempt once more every dead-lettered message created since `since`."""
     endpoint = service.get_endpoint(session, user, endpoint_id)
-    return ReplayOut(replayed=service.replay_failed(session, endpoint, body.since))
+    return ReplayOut(
+        replayed=service.replay_failed(session, _runtime(request).settings, endpoint, body.since)
+    )
 
 
 def _delivery(session: Session, message: WebhookMessage) -> DeliveryOut:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 import httpx
@@ -22,11 +22,12 @@ from shopcast.runtime import Runtime
 from shopcast.settings import Settings
 from shopcast.webhooks.address_guard import UnsafeWebhookUrl, parse_target, resolve
 from shopcast.webhooks.models import MessageState, WebhookAttempt, WebhookEndpoint, WebhookMessage
-from shopcast.webhooks.service import live_secrets
+from shopcast.webhooks.service import live_secrets, still_listening
 from shopcast.webhooks.signing import signature_header
 
 log = logging.getLogger(__name__)
 _SNIPPET = 500
+_HEAD_BYTES = 64 * 1024
 _LEASE_MARGIN_S = 30.0
 _MAX_RETRY_AFTER_S = 24 * 3600.0
 
@@ -60,7 +61,8 @@ def deliver(runtime: Runtime, message_id: str) -> None:
     if claimed is None:
         return
     if not claimed.enabled:
-        outcome = Outcome(None, 0.0, "", "the endpoint is disabled")
+        refusal = "the endpoint is disabled, or its owner no longer follows this creator"
+        outcome = Outcome(None, 0.0, "", refusal)
     else:
         outcome = send(runtime.settings, claimed)
     with transaction(runtime.sessions) as session:
@@ -90,13 +92,14 @@ def _claim(runtime: Runtime, message_id: str) -> _Claimed | None:
         assert message is not None
         endpoint = session.get(WebhookEndpoint, message.endpoint_id)
         assert endpoint is not None
+        enabled = endpoint.enabled and still_listening(session, endpoint, message.event_id)
         return _Claimed(
             message.id,
             endpoint.url,
             message.body,
             live_secrets(endpoint, now),
             message.attempts,
-            endpoint.enabled,
+            enabled,
         )
 
 
@@ -109,6 +112,8 @@ def send(settings: Settings, claimed: _Claimed) -> Outcome:
     except UnsafeWebhookUrl as exc:
         return Outcome(None, 0.0, "", f"refused: {exc}")
     timestamp = int(time.time())
+    if not target.host.isascii():
+        return Outcome(None, 0.0, "", "refused: write international host names in their xn-- (IDNA) form")
     headers = {
         "Host": target.host_header,
         "Content-Type": "application/json",
@@ -118,22 +123,43 @@ def send(settings: Settings, claimed: _Claimed) -> Outcome:
         "webhook-signature": signature_header(claimed.secrets, claimed.message_id, timestamp, claimed.body),
     }
     extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
+    deadline = started + settings.webhook_timeout_s
     try:
-        with httpx.Client(
-            timeout=settings.webhook_timeout_s, follow_redirects=False, trust_env=False
-        ) as client:
-            response = client.post(
-                target.url_for(address), content=claimed.body.encode(), headers=headers, extensions=extensions
-            )
-    except httpx.HTTPError as exc:
+        with (
+            httpx.Client(
+                timeout=settings.webhook_timeout_s, follow_redirects=False, trust_env=False
+            ) as client,
+            client.stream(
+                "POST",
+                target.url_for(address),
+                content=claimed.body.encode(),
+                headers=headers,
+                extensions=extensions,
+            ) as response,
+        ):
+            head = _read_head(response, deadline)
+    except Exception as exc:  # every failure is an attempt's outcome, never a lost message
         return Outcome(None, _ms(started), "", f"{type(exc).__name__}: {exc}"[:500])
     return Outcome(
         response.status_code,
         _ms(started),
-        response.text[:_SNIPPET],
+        head.decode("utf-8", errors="replace")[:_SNIPPET],
         None,
         _retry_after(response) if response.status_code in (429, 503) else None,
     )
+
+
+def _read_head(response: httpx.Response, deadline: float) -> bytes:
+    """The first bytes of the answer, within the attempt's overall deadline: a receiver that
+    trickles or streams without end cannot hold a worker or fill its memory."""
+    head = b""
+    for chunk in response.iter_raw():
+        head += chunk
+        if len(head) >= _HEAD_BYTES:
+            break
+        if time.perf_counter() > deadline:
+            raise TimeoutError("the receiver took longer than the delivery timeout to answer")
+    return head[:_HEAD_BYTES]
 
 
 def _ms(started: float) -> float:
@@ -148,12 +174,16 @@ def _retry_after(response: httpx.Response) -> float | None:
         return min(float(value), _MAX_RETRY_AFTER_S)
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError):
         return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
     return min(max(0.0, (when - utcnow()).total_seconds()), _MAX_RETRY_AFTER_S)
 
 
 def _record(session: Session, settings: Settings, claimed: _Claimed, outcome: Outcome) -> None:
+    """Keep the attempt; move the message on only if this claim still holds it (a lease that ran out
+    may have let another worker attempt it meanwhile)."""
     session.add(
         WebhookAttempt(
             message_id=claimed.message_id,
@@ -166,26 +196,47 @@ def _record(session: Session, settings: Settings, claimed: _Claimed, outcome: Ou
     message = session.get(WebhookMessage, claimed.message_id)
     if message is None:
         return
+    values = _next_state(session, settings, message, outcome, claimed.enabled)
+    result = session.execute(
+        update(WebhookMessage)
+        .where(
+            WebhookMessage.id == claimed.message_id,
+            WebhookMessage.state == MessageState.sending,
+            WebhookMessage.attempts == claimed.attempt,
+        )
+        .values(lease_until=None, **values)
+    )
+    if rows_affected(result) != 1:
+        log.warning("webhook message %s changed hands during attempt %d", claimed.message_id, claimed.attempt)
+
+
+def _next_state(
+    session: Session, settings: Settings, message: WebhookMessage, outcome: Outcome, enabled: bool
+) -> dict[str, object]:
     now = utcnow()
-    message.lease_until = None
     if outcome.delivered:
-        message.state, message.delivered_at = MessageState.delivered, now
-        return
+        return {"state": MessageState.delivered, "delivered_at": now}
     if outcome.status_code == 410:
         _disable(session, message.endpoint_id, "the endpoint answered 410 Gone")
-        message.state = MessageState.dead
-        return
+        return {"state": MessageState.dead}
     schedule = settings.webhook_retry_schedule_s
-    budget = message.budget if message.budget is not None else 1 + len(schedule)
-    if message.attempts >= budget or not claimed.enabled:
-        message.state = MessageState.dead
+    if message.attempts >= budget_of(message, settings) or not enabled or not schedule:
         log.warning("webhook message %s dead-lettered after %d attempts", message.id, message.attempts)
-        return
+        return {"state": MessageState.dead}
     delay = schedule[min(message.attempts - 1, len(schedule) - 1)] * settings.webhook_retry_scale
     if outcome.retry_after_s is not None:
         delay = max(delay, outcome.retry_after_s)
-    message.state, message.next_attempt_at = MessageState.pending, now + timedelta(seconds=delay)
-    message.enqueued_at = None
+    return {
+        "state": MessageState.pending,
+        "next_attempt_at": now + timedelta(seconds=delay),
+        "enqueued_at": None,
+    }
+
+
+def budget_of(message: WebhookMessage, settings: Settings) -> int:
+    """Attempts the message may have in all: the schedule's, or what an operator granted."""
+    default = 1 + len(settings.webhook_retry_schedule_s)
+    return message.budget if message.budget is not None else default
 
 
 def _disable(session: Session, endpoint_id: str, reason: str) -> None:
@@ -213,11 +264,32 @@ def due_messages(session: Session, now: datetime, resend_after_s: float) -> list
     return ids
 
 
-def release_expired_leases(session: Session, now: datetime) -> int:
-    """Attempts whose worker died: the message is pending again (the lost attempt still counts)."""
-    result = session.execute(
-        update(WebhookMessage)
-        .where(WebhookMessage.state == MessageState.sending, WebhookMessage.lease_until < now)
-        .values(state=MessageState.pending, lease_until=None, next_attempt_at=now, enqueued_at=None)
+def release_expired_leases(session: Session, settings: Settings, now: datetime) -> int:
+    """Attempts whose worker died (or hung past its lease) count as failed attempts: the message is
+    retried on the schedule, or dead-lettered once its attempts are spent."""
+    expired = list(
+        session.scalars(
+            select(WebhookMessage)
+            .where(WebhookMessage.state == MessageState.sending, WebhookMessage.lease_until < now)
+            .limit(1000)
+        )
     )
-    return rows_affected(result)
+    released = 0
+    for message in expired:
+        lost = Outcome(None, 0.0, "", "the worker attempting this delivery stopped answering")
+        session.add(
+            WebhookAttempt(message_id=message.id, latency_ms=0.0, response_snippet="", error=lost.error)
+        )
+        endpoint = session.get(WebhookEndpoint, message.endpoint_id)
+        values = _next_state(session, settings, message, lost, endpoint is not None and endpoint.enabled)
+        result = session.execute(
+            update(WebhookMessage)
+            .where(
+                WebhookMessage.id == message.id,
+                WebhookMessage.state == MessageState.sending,
+                WebhookMessage.attempts == message.attempts,
+            )
+            .values(lease_until=None, **values)
+        )
+        released += rows_affected(result)
+    return released

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 
 class EndpointIn(BaseModel):
@@ -52,7 +52,7 @@ class DeliveryOut(BaseModel):
 
 
 class ReplayIn(BaseModel):
-    since: datetime
+    since: AwareDatetime
 
 
 class ReplayOut(BaseModel):

@@ -18,7 +18,7 @@ from shopcast.auth.models import PdAssignment, Role, User
 from shopcast.auth.ownership import get_visible, page_visible
 from shopcast.auth.service import Principal
 from shopcast.db import rows_affected, utcnow
-from shopcast.errors import Conflict, NotFound, ValidationFailed
+from shopcast.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shopcast.events.models import Event
 from shopcast.ids import new_id
 from shopcast.settings import Settings
@@ -66,7 +66,9 @@ def update_endpoint(
 ) -> WebhookEndpoint:
     url = changes.get("url", endpoint.url)
     events = changes.get("events", endpoint.events)
-    _check(settings, url, events)
+    _check_events(events)
+    if url != endpoint.url:
+        _check_url(settings, url)
     endpoint.url, endpoint.events = url, sorted(set(events))
     if "description" in changes:
         endpoint.description = changes["description"]
@@ -77,9 +79,17 @@ def update_endpoint(
 
 
 def _check(settings: Settings, url: str, events: list[str]) -> None:
+    _check_events(events)
+    _check_url(settings, url)
+
+
+def _check_events(events: list[str]) -> None:
     unknown = sorted(set(events) - EVENT_TYPES)
     if unknown:
         raise ValidationFailed(f"unknown event types: {', '.join(unknown)}", code="unknown_event_type")
+
+
+def _check_url(settings: Settings, url: str) -> None:
     try:
         check_url(url, settings.webhook_allow_private)
     except UnsafeWebhookUrl as exc:
@@ -103,6 +113,25 @@ def live_secrets(endpoint: WebhookEndpoint, now: datetime) -> list[str]:
 
 def get_endpoint(session: Session, principal: Principal, endpoint_id: str) -> WebhookEndpoint:
     return get_visible(session, principal, WebhookEndpoint, endpoint_id, WebhookEndpoint.owner_id, "endpoint")
+
+
+def get_own_endpoint(session: Session, principal: Principal, endpoint_id: str) -> WebhookEndpoint:
+    """An endpoint `principal` may change: its owner's or, for admins, anyone's. A PD sees their
+    creators' endpoints but cannot point them elsewhere or learn their secrets."""
+    endpoint = get_endpoint(session, principal, endpoint_id)
+    if endpoint.owner_id != principal.id and principal.role is not Role.admin:
+        raise Forbidden("only the endpoint's owner or an admin may change it")
+    return endpoint
+
+
+def still_listening(session: Session, endpoint: WebhookEndpoint, event_id: str) -> bool:
+    """Whether the endpoint's owner may still hear of the event: a PD unassigned since it was
+    written no longer does."""
+    owner = session.get(User, endpoint.owner_id)
+    if owner is None or owner.role is not Role.pd:
+        return owner is not None
+    event_owner = session.scalar(select(Event.owner_id).where(Event.id == event_id))
+    return event_owner == owner.id or session.get(PdAssignment, (owner.id, event_owner)) is not None
 
 
 def page_endpoints(
@@ -160,16 +189,20 @@ def page_messages(
     return list(session.scalars(query.order_by(WebhookMessage.id.desc()).limit(limit + 1)))
 
 
-def redeliver(session: Session, endpoint: WebhookEndpoint, message_id: str) -> WebhookMessage:
+def redeliver(
+    session: Session, settings: Settings, endpoint: WebhookEndpoint, message_id: str
+) -> WebhookMessage:
     """One more attempt, now, whatever the message's state (delivered ones are sent again)."""
     message = session.get(WebhookMessage, message_id)
     if message is None or message.endpoint_id != endpoint.id:
         raise NotFound("no such delivery")
-    _grant_one_attempt(session, message)
+    _grant_one_attempt(session, settings, message)
     return message
 
 
-def replay_failed(session: Session, endpoint: WebhookEndpoint, since: datetime) -> list[str]:
+def replay_failed(
+    session: Session, settings: Settings, endpoint: WebhookEndpoint, since: datetime
+) -> list[str]:
     """One more attempt for every dead message created since `since`; their ids."""
     dead = session.scalars(
         select(WebhookMessage).where(
@@ -180,19 +213,21 @@ def replay_failed(session: Session, endpoint: WebhookEndpoint, since: datetime) 
     )
     replayed = []
     for message in dead:
-        _grant_one_attempt(session, message)
+        _grant_one_attempt(session, settings, message)
         replayed.append(message.id)
     return replayed
 
 
-def _grant_one_attempt(session: Session, message: WebhookMessage) -> None:
+def _grant_one_attempt(session: Session, settings: Settings, message: WebhookMessage) -> None:
+    """At least one more attempt, now; a message still inside its schedule keeps the rest of it."""
     now = utcnow()
+    scheduled = message.budget if message.budget is not None else 1 + len(settings.webhook_retry_schedule_s)
     result = session.execute(
         update(WebhookMessage)
         .where(WebhookMessage.id == message.id, WebhookMessage.state != MessageState.sending)
         .values(
             state=MessageState.pending,
-            budget=WebhookMessage.attempts + 1,
+            budget=max(scheduled, message.attempts + 1),
             next_attempt_at=now,
             enqueued_at=now,
             lease_until=None,

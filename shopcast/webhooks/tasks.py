@@ -9,7 +9,8 @@ from shopcast.runtime import Runtime, current_runtime
 from shopcast.webhooks.delivery import deliver, due_messages, release_expired_leases
 
 
-@celery_app.task(name=DELIVER_WEBHOOK_TASK, acks_late=True, reject_on_worker_lost=True)
+# A hard limit beside the delivery's own deadline: nothing a receiver does holds a worker for long.
+@celery_app.task(name=DELIVER_WEBHOOK_TASK, acks_late=True, reject_on_worker_lost=True, time_limit=120)
 def deliver_webhook(message_id: str) -> None:
     deliver(current_runtime(), message_id)
 
@@ -18,7 +19,7 @@ def sweep_webhooks(runtime: Runtime) -> None:
     """Release attempts whose worker died, then send every due message to the queue."""
     now = utcnow()
     with transaction(runtime.sessions) as session:
-        release_expired_leases(session, now)
+        release_expired_leases(session, runtime.settings, now)
         due = due_messages(session, now, runtime.settings.webhook_resend_after_s)
     for message_id in due:
         send_webhook(message_id)

@@ -19,6 +19,10 @@ REFUSED = [
     "http://0.0.0.0/",
     "http://224.0.0.1/",
     "http://100.64.0.1/",
+    "http://[2002:a9fe:a9fe::1]/",  # 6to4 wrapping 169.254.169.254
+    "http://[fec0::1]/",  # site-local
+    "http://0x7f.1/",
+    "http://017700000001/",
 ]
 
 
@@ -53,3 +57,9 @@ def test_a_public_literal_address_passes_and_is_what_we_connect_to() -> None:
     [address] = resolve(target, allow_private=False)
     assert target.url_for(address) == "https://93.184.216.34:8443/hooks?x=1"
     assert target.host_header == "93.184.216.34:8443"
+
+
+def test_ipv6_hosts_are_bracketed_in_the_host_header() -> None:
+    target = parse_target("http://[2001:db8::1]:8080/hooks")
+    assert target.host_header == "[2001:db8::1]:8080"
+    assert parse_target("https://[2001:db8::1]/").host_header == "[2001:db8::1]"

@@ -13,7 +13,7 @@ from standardwebhooks import Webhook
 
 from shopcast.app import create_app
 from shopcast.auth.models import Role
-from shopcast.auth.service import create_user
+from shopcast.auth.service import assign_pd, create_user
 from shopcast.db import transaction
 from shopcast.migrations import upgrade
 from shopcast.runtime import Runtime
@@ -31,8 +31,14 @@ def api(tmp_path: Path) -> Iterator[tuple[TestClient, Runtime, dict[str, str]]]:
     runtime: Runtime = app.state.runtime
     tokens = {}
     with transaction(runtime.sessions) as session:
-        for name, role in (("maker", Role.creator), ("other", Role.creator), ("shop", Role.partner)):
+        for name, role in (
+            ("maker", Role.creator),
+            ("other", Role.creator),
+            ("shop", Role.partner),
+            ("producer", Role.pd),
+        ):
             tokens[name] = create_user(session, name, role)[1]
+        assign_pd(session, "producer", "maker")
     with TestClient(app) as client:
         yield client, runtime, tokens
 
@@ -120,3 +126,21 @@ def test_our_signatures_verify_with_the_standard_webhooks_library() -> None:
         "webhook-signature": signature_header([secret], "msg_1", now, body),
     }
     assert Webhook(secret).verify(body, headers)["type"] == "asset.ready"
+
+
+def test_an_assigned_pd_sees_but_cannot_redirect_a_creators_endpoint(
+    api: tuple[TestClient, Runtime, dict[str, str]],
+) -> None:
+    client, _runtime, tokens = api
+    created = client.post(
+        "/v1/webhook-endpoints", json={"url": "https://93.184.216.34/hooks"}, headers=_auth(tokens["maker"])
+    ).json()
+    url = f"/v1/webhook-endpoints/{created['id']}"
+    assert client.get(url, headers=_auth(tokens["producer"])).status_code == 200
+    moved = client.patch(url, json={"url": "https://93.184.216.35/mine"}, headers=_auth(tokens["producer"]))
+    assert moved.status_code == 403
+    assert client.post(f"{url}/rotate-secret", headers=_auth(tokens["producer"])).status_code == 403
+    assert client.delete(url, headers=_auth(tokens["producer"])).status_code == 403
+    assert (
+        client.patch(url, json={"enabled": False}, headers=_auth(tokens["maker"])).json()["enabled"] is False
+    )
