@@ -35,6 +35,10 @@ FAST_JOBS_ENV = {
 }
 
 
+ALL_QUEUES = "probe,transcode,subtitles,render,publish,webhooks"
+WORKERS = {"worker": (ALL_QUEUES, 2), "prober": ("probe", 1)}
+
+
 @dataclass
 class Stack:
     name: str
@@ -76,7 +80,7 @@ class Stack:
     def start_worker(
         self,
         name: str = "worker",
-        queues: str = "probe,transcode,subtitles,render,publish,webhooks",
+        queues: str = ALL_QUEUES,
         concurrency: int = 2,
         cpu: int | None = None,
     ) -> None:
@@ -88,6 +92,17 @@ class Stack:
              "--concurrency", str(concurrency), "--name", f"{name}-{self.name}@%h"],
             env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
+
+    def start_workers(self) -> None:
+        """The stack's workers: one on every queue, and one on the probe queue alone, as a farm
+        would run them, so that probing never waits behind transcodes earlier tests left running."""
+        for name, (queues, concurrency) in WORKERS.items():
+            self.start_worker(name, queues, concurrency)
+            self.wait_worker_ready(name)
+
+    def stop_workers(self, sig: int = signal.SIGTERM) -> None:
+        for name in WORKERS:
+            self.stop(name, sig)
 
     def wait_worker_ready(self, name: str, timeout: float = 60) -> None:
         """Until the worker has declared its queues and consumes. Workers started together on the
@@ -150,5 +165,5 @@ def boot(name: str, env: dict[str, str], data_dir: Path, port: int) -> Stack:
     data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(stack.settings)
     stack.start_api(port)
-    stack.start_worker()
+    stack.start_workers()
     return stack

@@ -55,14 +55,19 @@ def test_chunks_with_the_same_init_share_one_map() -> None:
 
 @pytest.fixture
 def split_stack(tmp_path: Path) -> Iterator[Stack]:
-    """A stack that splits anything over a minute into one-minute chunks, with two single-process
-    workers on the transcode queue."""
-    env = {"SHOPCAST_SPLIT_ABOVE_S": "60", "SHOPCAST_CHUNK_S": "60"}
+    """A stack that splits anything over a minute into 32 s chunks, with two single-process workers
+    on the transcode queue and one for everything else (subtitles, probes), so the two transcode
+    workers are free for chunks."""
+    env = {"SHOPCAST_SPLIT_ABOVE_S": "60", "SHOPCAST_CHUNK_S": "32"}
     stack = boot("split", env, tmp_path / "stack", free_port())
     try:
         stack.stop("worker")
-        for name in ("worker-a", "worker-b"):
-            stack.start_worker(name, concurrency=1)
+        for name, queues in (
+            ("worker-a", "transcode"),
+            ("worker-b", "transcode"),
+            ("worker-c", "probe,subtitles,render,publish,webhooks"),
+        ):
+            stack.start_worker(name, queues, concurrency=1)
             stack.wait_worker_ready(name)
         yield stack
     finally:
@@ -107,7 +112,7 @@ def test_two_workers_split_a_three_minute_source_frame_accurately(
         chunks = list(
             session.scalars(select(Job).where(Job.parent_id.is_not(None), Job.asset_id == asset_id))
         )
-    assert len(chunks) == 3
+    assert len(chunks) == 6
     assert all(chunk.state == "succeeded" for chunk in chunks)
     assert len({chunk.worker for chunk in chunks}) == 2, "both workers encoded chunks"
 

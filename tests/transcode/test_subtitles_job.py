@@ -126,7 +126,7 @@ def test_a_pd_corrects_subtitles_and_a_bad_file_changes_nothing(
     assert "환영합니다" in httpx.get(languages["ko"]["srt_url"]).text
     assert event_count(stack, asset_id, "subtitles.ready") == 3
 
-    with stack.client(stack.user(f"stranger-{stack.name}", "creator")) as client:
+    with stack.client(stack.user(f"subs-stranger-{stack.name}", "creator")) as client:
         denied = client.put(f"/v1/assets/{asset_id}/subtitles/en", content=corrected)
         assert denied.status_code == 404, "another creator does not learn the asset exists"
 

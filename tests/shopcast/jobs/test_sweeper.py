@@ -38,12 +38,12 @@ def _asset_after_its_worker_died(
 ) -> dict[str, Any]:
     """Upload while no worker runs, leave the probe claimed by a dead worker, then start a worker."""
     with stack.client(stack.user(f"{name}-{stack.name}", "creator")) as client:
-        stack.stop("worker")
+        stack.stop_workers()
         try:
             asset_id = upload(client, media.vp9_webm_silent())
             _abandon_probe(stack, asset_id, attempts=attempts)
         finally:
-            stack.start_worker()
+            stack.start_workers()
         return wait_for_state(client, asset_id, {"ready", "failed", "rejected"}, timeout=40)
 
 
@@ -83,12 +83,12 @@ def _lose_broker_messages(stack: Stack) -> int:
 
 def test_job_whose_message_was_lost_is_sent_again(stack: Stack, media: MediaFactory) -> None:
     with stack.client(stack.user(f"lost-{stack.name}", "creator")) as client:
-        stack.stop("worker")
+        stack.stop_workers()
         try:
             asset_id = upload(client, media.vp9_webm_silent())
             assert _lose_broker_messages(stack) >= 1
         finally:
-            stack.start_worker()
+            stack.start_workers()
         asset = wait_for_state(client, asset_id, {"ready", "failed", "rejected"}, timeout=40)
     assert asset["state"] == "ready"
     assert [(j["state"], j["attempts"]) for j in asset["jobs"] if j["kind"] == "probe"] == [("succeeded", 1)]
