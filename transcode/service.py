@@ -131,7 +131,12 @@ def measure_asset_loudness(runtime: Runtime, asset_id: str) -> Loudness | None:
     duration = float(found[1]["duration_s"])
     with job_scratch(runtime.settings) as folder:
         source = local_source(runtime, asset_id, folder)
-        log = run_ffmpeg(build_measurement(source), timeout_s=max(300.0, duration * 5), duration_s=duration)
+        log = run_ffmpeg(
+            build_measurement(source),
+            timeout_s=max(300.0, duration * 5),
+            duration_s=duration,
+            background=True,
+        )
     return parse_summary(log)
 
 

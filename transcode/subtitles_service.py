@@ -9,8 +9,11 @@ planned against one may still be reading it.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +26,7 @@ from shopcast.events.service import emit
 from shopcast.ids import new_id
 from shopcast.jobs.registry import ProgressReport
 from shopcast.jobs.scratch import job_scratch
-from shopcast.media.ffmpeg_runner import run_ffmpeg
+from shopcast.media.ffmpeg_runner import BACKGROUND_NICENESS, run_ffmpeg
 from shopcast.runtime import Runtime
 from shopcast.signing import sign
 from transcode.cues import Cue, Word, segment_cues
@@ -77,13 +80,16 @@ def transcribe_asset(
             timeout_s=max(120.0, duration),
             duration_s=duration,
             cancelled=asset_gone_checker(runtime, asset_id),
+            background=True,
         )
         report(0.1)
-        transcript = transcriber.transcribe(wav, language=None, task="transcribe")
+        transcript = _at_low_priority(lambda: transcriber.transcribe(wav, language=None, task="transcribe"))
         tracks = [(transcript.language, "transcript", _cues(transcript, transcript.language))]
         report(0.55)
         if transcript.words and transcript.language != "en":
-            translation = transcriber.transcribe(wav, language=transcript.language, task="translate")
+            translation = _at_low_priority(
+                lambda: transcriber.transcribe(wav, language=transcript.language, task="translate")
+            )
             tracks.append(("en", "translation", _cues(translation, "en")))
     written = []
     for language, kind, cues in tracks:
@@ -91,6 +97,30 @@ def transcribe_asset(
             _store_track(runtime, prefix, language, cues)
             written.append(TrackFiles(language, kind, len(cues)))
     return SubtitleSet(prefix, written)
+
+
+def _at_low_priority(work: Callable[[], Transcript]) -> Transcript:
+    """Run `work` in a thread of its own at the background niceness (Linux sets niceness per
+    thread, and the inference threads it starts inherit it), so a transcription on a busy machine
+    takes what the ladder leaves; the worker's own thread keeps its priority for the next job."""
+    outcome: dict[str, Transcript | BaseException] = {}
+
+    def run() -> None:
+        with contextlib.suppress(OSError, AttributeError):  # not Linux, or not allowed: normal priority
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICENESS)
+        try:
+            outcome["result"] = work()
+        except BaseException as exc:
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, name="transcription")
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    result = outcome["result"]
+    assert isinstance(result, Transcript)
+    return result
 
 
 def _cues(transcript: Transcript, language: str) -> list[Cue]:

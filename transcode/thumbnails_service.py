@@ -83,6 +83,7 @@ def render_thumbnails(
             duration_s=duration,
             on_progress=lambda p: report(_POSTER_SHARE + (1 - _POSTER_SHARE) * p.fraction),
             cancelled=asset_gone_checker(runtime, asset_id),
+            background=True,
         )
         vtt = folder / STORYBOARD_VTT_NAME
         vtt.write_text(render_vtt(grid))
@@ -104,7 +105,7 @@ def _pick_poster(source: Path, facts: dict[str, Any], folder: Path) -> Poster:
         path = folder / f"poster_candidate_{index}.jpg"
         command = build_poster_frame(source, time_s, size, bool(facts.get("interlaced")), path)
         try:
-            run_ffmpeg(command, timeout_s=120.0)
+            run_ffmpeg(command, timeout_s=120.0, background=True)
         except FfmpegFailed as exc:
             failure = exc
             continue

@@ -16,6 +16,7 @@ from typing import IO
 import imageio_ffmpeg
 
 _STDERR_TAIL_LINES = 40
+BACKGROUND_NICENESS = 10
 
 
 def ffmpeg_exe() -> str:
@@ -45,12 +46,17 @@ def run_ffmpeg(
     duration_s: float | None = None,
     on_progress: Callable[[Progress], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
+    background: bool = False,
 ) -> list[str]:
     """Run `ffmpeg <args>`; returns the last lines of its log (filters such as ebur128 report there).
 
-    Raises FfmpegFailed. Progress is reported as a fraction of `duration_s`.
+    Raises FfmpegFailed. Progress is reported as a fraction of `duration_s`. `background` work
+    (thumbnails, measurements) runs at a lower CPU priority, so on a busy machine it takes what the
+    ladder leaves rather than slowing it; on idle cores it runs at full speed.
     """
     command = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-progress", "pipe:1", *args]
+    if background:
+        command = ["nice", "-n", str(BACKGROUND_NICENESS), *command]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert process.stdout is not None
     assert process.stderr is not None
