@@ -108,7 +108,8 @@ def _hls_output(output_dir: Path, stream_map: str, label: str | None = None) -> 
     """CMAF HLS of `SEGMENT_S` segments; a chunk's files carry its label, so chunks share folders."""
     init, master, segment, playlist = "init.mp4", "ffmpeg_master.m3u8", "seg_%05d.m4s", "index.m3u8"
     if label is not None:
-        init, master = f"{label}_init.mp4", f"{label}_master.m3u8"
+        # FFmpeg names several variants' init segments apart only for its default name.
+        init, master = f"{label}_init_%v.mp4", f"{label}_master.m3u8"
         segment, playlist = f"{label}_seg_%05d.m4s", f"{label}.m3u8"
     return [
         "-f", "hls", "-hls_time", str(SEGMENT_S), "-hls_playlist_type", "vod",

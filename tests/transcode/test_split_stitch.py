@@ -23,8 +23,9 @@ from tests.harness.stack import Stack, boot
 from tests.harness.tus import upload
 from tests.transcode.outputs import playlist_uris, wait_for_ladder
 from transcode.hls_command import LadderJob, build_hls_ladder
+from transcode.hls_master import ffmpeg_codecs
 from transcode.ladder import choose_rungs
-from transcode.stitch import ChunkRung, Segment, plan_windows, stitched_playlist
+from transcode.stitch import ChunkRung, Segment, describe_chunk_rung, plan_windows, stitched_playlist
 
 
 def test_windows_start_on_frames_and_segment_boundaries() -> None:
@@ -131,3 +132,30 @@ def test_two_workers_split_a_three_minute_source_frame_accurately(
     assert float(sum(audio_durations) * audio_base) == pytest.approx(180.0, abs=0.1)
     offset = float(audio_pts[0] * audio_base - pts[0] * video_base)
     assert abs(offset) < 0.040, f"audio starts {offset * 1000:.0f} ms from the video"
+
+
+def test_chunks_of_a_multi_rung_ladder_join_frame_accurately(media: MediaFactory, tmp_path: Path) -> None:
+    """Two chunks through two rungs, joined as the transcode job joins them, read back by FFmpeg."""
+    source = media.h264_ladder_ready(seconds=13, size="960x540", kbps=1500, gop=30)
+    rungs = choose_rungs(960, 540)
+    assert [r.name for r in rungs] == ["540p", "360p"]
+    windows = plan_windows(13.0, 8, 30.0)
+    assert [w.start_s for w in windows] == [0.0, 8.0]
+    output = tmp_path / "hls"
+    job = LadderJob(
+        source=source, output_dir=output, rungs=rungs, fps=30.0, interlaced=False, has_audio=False
+    )
+    for window in windows:
+        run_ffmpeg(build_hls_ladder(job, window), timeout_s=300)
+    for rung in rungs:
+        chunks = []
+        for window in windows:
+            codecs = ffmpeg_codecs(output, f"{window.label}_master.m3u8")[rung.name]
+            chunks.append(describe_chunk_rung(output / rung.name, window.label, codecs))
+        assert len({c.init_sha256 for c in chunks}) == 1, "one init segment serves every chunk"
+        (output / rung.name / "index.m3u8").write_text(stitched_playlist(chunks))
+        with av.open(str(output / rung.name / "index.m3u8")) as container:
+            stream = container.streams.video[0]
+            pts = sorted(p.pts for p in container.demux(stream) if p.size and p.pts is not None)
+        assert len(pts) == 13 * 30
+        assert len({b - a for a, b in itertools.pairwise(pts)}) == 1, "no gap or repeat at the join"
