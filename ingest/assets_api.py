@@ -13,6 +13,7 @@ from ingest import assets_service
 from ingest.models import Asset, source_key
 from ingest.schemas import AssetOut, SubtitleOut, ThumbnailsOut
 from shopcast.api.pagination import Page, PageParams, next_cursor, page_params
+from shopcast.api.ranges import byte_range
 from shopcast.auth.dependencies import CurrentUser, DbSession
 from shopcast.errors import ShopcastError
 from shopcast.runtime import Runtime
@@ -22,15 +23,9 @@ from transcode.thumbnails_service import thumbnails_view
 
 router = APIRouter(prefix="/v1/assets", tags=["assets"])
 AssetId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"description": "error", "content": {"application/json": {}}} for code in (401, 404, 409, 416, 422)
 }
-
-
-class RangeNotSatisfiable(ShopcastError):
-    status = 416
-    default_code = "range_not_satisfiable"
 
 
 @router.get("", response_model=Page[AssetOut], responses=_ERRORS)
@@ -83,7 +78,7 @@ def download_source(
     size = runtime.store.size(key)
     if size is None:
         raise ShopcastError("the source is not stored", code="source_missing")
-    start, end, partial = _byte_range(request.headers.get("range"), size)
+    start, end, partial = byte_range(request.headers.get("range"), size)
     headers = {
         "Accept-Ranges": "bytes",
         "Content-Length": str(end - start + 1 if size else 0),
@@ -95,27 +90,6 @@ def download_source(
     return StreamingResponse(
         body, status_code=206 if partial else 200, headers=headers, media_type="application/octet-stream"
     )
-
-
-def _byte_range(header: str | None, size: int) -> tuple[int, int, bool]:
-    if not header or size == 0:
-        return 0, max(size - 1, 0), False
-    match = _RANGE.match(header.strip())
-    if not match or match.groups() == ("", ""):
-        raise RangeNotSatisfiable(
-            "only one range of the form bytes=start-end is supported",
-            headers={"Content-Range": f"bytes */{size}"},
-        )
-    first, last = match.groups()
-    if first == "":
-        start, end = max(0, size - int(last)), size - 1
-    else:
-        start, end = int(first), min(int(last) if last else size - 1, size - 1)
-    if start >= size or start > end:
-        raise RangeNotSatisfiable(
-            f"the range lies outside the {size} bytes", headers={"Content-Range": f"bytes */{size}"}
-        )
-    return start, end, True
 
 
 def _safe_filename(name: str | None) -> str:

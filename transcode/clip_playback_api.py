@@ -11,8 +11,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
+from shopcast.api.ranges import byte_range
 from shopcast.auth.dependencies import DbSession
-from shopcast.errors import Forbidden, NotFound, ShopcastError
+from shopcast.errors import Forbidden, NotFound
 from shopcast.runtime import Runtime
 from shopcast.signing import verify
 from transcode.clips_service import playback_subject, published_prefix
@@ -20,7 +21,6 @@ from transcode.hls_signing import sign_playlist
 
 router = APIRouter(tags=["playback"])
 _MEDIA_PATH = re.compile(r"^([A-Za-z0-9_]+/)?[A-Za-z0-9_-]+\.(m3u8|m4s|mp4)$")
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _MASTER = "clip.mp4"
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"description": "error", "content": {"application/json": {}}} for code in (403, 404, 416, 422)
@@ -29,11 +29,6 @@ _MEDIA: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/vnd.apple.mpegurl": {}, "video/mp4": {}, "video/iso.segment": {}}},
     206: {"description": "part of the MP4 master", "content": {"video/mp4": {}}},
 }
-
-
-class RangeNotSatisfiable(ShopcastError):
-    status = 416
-    default_code = "range_not_satisfiable"
 
 
 @router.get(
@@ -75,7 +70,7 @@ def clip_playback(
 
 
 def _download(runtime: Runtime, key: str, size: int, header: str | None, clip_id: str) -> Response:
-    start, end, partial = _byte_range(header, size)
+    start, end, partial = byte_range(header, size)
     headers = {
         "Accept-Ranges": "bytes",
         "Content-Length": str(end - start + 1),
@@ -90,25 +85,3 @@ def _download(runtime: Runtime, key: str, size: int, header: str | None, clip_id
         media_type="video/mp4",
         headers=headers,
     )
-
-
-def _byte_range(header: str | None, size: int) -> tuple[int, int, bool]:
-    """First and last byte to send, and whether that is a part; RangeNotSatisfiable otherwise."""
-    if not header:
-        return 0, size - 1, False
-    match = _RANGE.match(header.strip())
-    if match is None or match.groups() == ("", ""):
-        raise RangeNotSatisfiable(
-            "only one range of the form bytes=start-end is supported",
-            headers={"Content-Range": f"bytes */{size}"},
-        )
-    first, last = match.groups()
-    if first == "":
-        start, end = max(0, size - int(last)), size - 1
-    else:
-        start, end = int(first), min(int(last) if last else size - 1, size - 1)
-    if start >= size or start > end:
-        raise RangeNotSatisfiable(
-            f"the range lies outside the {size} bytes", headers={"Content-Range": f"bytes */{size}"}
-        )
-    return start, end, True
