@@ -15,7 +15,6 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-import httpx
 from sqlalchemy import select
 
 from ingest.models import Upload
@@ -26,6 +25,7 @@ from tests.harness.memory import RssSampler
 from tests.harness.services import free_port
 from tests.harness.stack import Stack, boot
 from tests.harness.tus import upload
+from tests.transcode.outputs import finished_transcode
 from transcode.hls_command import LadderJob, build_hls_ladder
 from transcode.ladder import choose_rungs
 
@@ -59,7 +59,7 @@ def shopcast_job(source: Path, folder: Path) -> tuple[float, float, float, int]:
         with stack.client(stack.user("bench", "creator")) as client:
             sampler = RssSampler(stack.processes["worker"].pid, tree=True)
             asset_id = upload(client, source)
-            job = _wait_for_transcode(client, asset_id)
+            job = finished_transcode(client, asset_id)
             peak = sampler.stop() + sampler.baseline
         run_s = (
             datetime.fromisoformat(job["finished_at"]) - datetime.fromisoformat(job["started_at"])
@@ -68,16 +68,6 @@ def shopcast_job(source: Path, folder: Path) -> tuple[float, float, float, int]:
         return run_s, (playable - ready).total_seconds(), (playable - completed).total_seconds(), peak
     finally:
         stack.stop_all()
-
-
-def _wait_for_transcode(client: httpx.Client, asset_id: str) -> dict[str, str]:
-    while True:
-        jobs = {j["kind"]: j for j in client.get(f"/v1/assets/{asset_id}").json()["jobs"]}
-        job: dict[str, str] | None = jobs.get("transcode")
-        if job and job["state"] in ("succeeded", "failed"):
-            assert job["state"] == "succeeded", job
-            return job
-        time.sleep(0.5)
 
 
 def _event_times(stack: Stack, asset_id: str) -> tuple[datetime, datetime, datetime]:

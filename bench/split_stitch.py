@@ -5,7 +5,7 @@
 Three stacks on the embedded defaults, the same source each time, every worker pinned to a core of
 its own with `taskset` (FFmpeg inherits the pinning):
   1. one worker, one core, no split (the ordinary single-process ladder),
-  2. one worker, one core, split into one-minute chunks (what splitting costs by itself),
+  2. one worker, one core, split into 32 s chunks (what splitting costs by itself),
   3. two workers, one core each, split (target: >= 1.6x faster than 1).
 Times are the transcode job's own (`started_at` to `finished_at`).
 """
@@ -14,16 +14,14 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import time
 from datetime import datetime
 from pathlib import Path
-
-import httpx
 
 from tests.harness.media import ffmpeg
 from tests.harness.services import free_port
 from tests.harness.stack import boot
 from tests.harness.tus import upload
+from tests.transcode.outputs import finished_transcode
 
 
 def make_source(folder: Path, seconds: int, size: str) -> Path:
@@ -38,7 +36,7 @@ def make_source(folder: Path, seconds: int, size: str) -> Path:
 
 
 def transcode_seconds(source: Path, folder: Path, workers: int, split: bool) -> float:
-    env = {"SHOPCAST_SPLIT_ABOVE_S": "60" if split else "86400", "SHOPCAST_CHUNK_S": "60"}
+    env = {"SHOPCAST_SPLIT_ABOVE_S": "60" if split else "86400", "SHOPCAST_CHUNK_S": "32"}
     stack = boot("bench", env, folder, free_port())
     try:
         stack.stop("worker")
@@ -48,21 +46,11 @@ def transcode_seconds(source: Path, folder: Path, workers: int, split: bool) -> 
             stack.wait_worker_ready(name)
         with stack.client(stack.user("bench", "creator")) as client:
             asset_id = upload(client, source)
-            job = _wait_for_transcode(client, asset_id)
+            job = finished_transcode(client, asset_id)
         started, finished = (datetime.fromisoformat(job[key]) for key in ("started_at", "finished_at"))
         return (finished - started).total_seconds()
     finally:
         stack.stop_all()
-
-
-def _wait_for_transcode(client: httpx.Client, asset_id: str) -> dict[str, str]:
-    while True:
-        jobs = {j["kind"]: j for j in client.get(f"/v1/assets/{asset_id}").json()["jobs"]}
-        job: dict[str, str] | None = jobs.get("transcode")
-        if job and job["state"] in ("succeeded", "failed"):
-            assert job["state"] == "succeeded", job
-            return job
-        time.sleep(0.5)
 
 
 def main() -> None:
@@ -73,7 +61,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="shopcast-split-") as scratch:
         folder = Path(scratch)
         source = make_source(folder, args.seconds, args.size)
-        print(f"source: {args.seconds} s {args.size} 30 fps H.264 + AAC; x264 veryfast; one-minute chunks")
+        print(f"source: {args.seconds} s {args.size} 30 fps H.264 + AAC; x264 veryfast; 32 s chunks")
         single = transcode_seconds(source, folder / "single", workers=1, split=False)
         print(f"1 worker x 1 core, no split : {single:7.2f} s", flush=True)
         split_one = transcode_seconds(source, folder / "split1", workers=1, split=True)

@@ -58,7 +58,7 @@ class Settings(BaseSettings):
     x264_preset: str = "veryfast"
     # Sources longer than this are encoded as chunks by several workers, then stitched.
     split_above_s: float = Field(default=600.0, gt=0)
-    chunk_s: int = Field(default=60, ge=8, multiple_of=4)  # whole segments, so joins are segment starts
+    chunk_s: int = Field(default=32, ge=8, multiple_of=4)  # whole segments, so joins are segment starts
 
     # subtitles: the Whisper model is `base` from the registry packages, a model directory, or a hub name
     whisper_model: str = "base"

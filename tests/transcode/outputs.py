@@ -51,3 +51,11 @@ def fetch_rung(base: str, playlist: str) -> tuple[bytes, list[bytes], list[float
     segments = [httpx.get(f"{base}/{uri}").content for uri in playlist_uris(playlist)]
     durations = [float(d) for d in re.findall(r"#EXTINF:([0-9.]+),", playlist)]
     return init, segments, durations
+
+
+def finished_transcode(client: httpx.Client, asset_id: str, timeout: float = 3600) -> dict[str, Any]:
+    """The asset's transcode job once it succeeded (benchmarks time it from its own timestamps)."""
+    asset = wait_for_ladder(client, asset_id, timeout)
+    job: dict[str, Any] = next(j for j in asset["jobs"] if j["kind"] == "transcode")
+    assert job["state"] == "succeeded", job
+    return job

@@ -144,17 +144,23 @@ def test_playback_refuses_bad_or_expired_tokens(stack: Stack, media: MediaFactor
     assert httpx.get(f"{other}?token={token}").status_code == 403
 
 
+def _first_playable(client: httpx.Client, asset_id: str, timeout: float = 60) -> dict[str, Any]:
+    """The asset as soon as `playback.hls` appears."""
+    deadline = time.monotonic() + timeout
+    asset: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        asset = client.get(f"/v1/assets/{asset_id}").json()
+        if asset["playback"]["hls"]:
+            return asset
+        time.sleep(0.1)
+    raise AssertionError(f"nothing playable after {timeout} s: {asset}")
+
+
 def test_h264_source_plays_from_a_remux_before_its_ladder_is_done(stack: Stack, media: MediaFactory) -> None:
     """The preview publishes the source's own H.264 within seconds; the ladder then replaces it."""
     with stack.client(stack.user(f"preview-{stack.name}", "creator")) as client:
         asset_id = upload(client, media.h264_aac_1080p30(seconds=20))
-        deadline = time.monotonic() + 60
-        early: dict[str, Any] = {}
-        while time.monotonic() < deadline:
-            early = client.get(f"/v1/assets/{asset_id}").json()
-            if early["playback"]["hls"]:
-                break
-            time.sleep(0.1)
+        early = _first_playable(client, asset_id)
         transcode = next(j for j in early["jobs"] if j["kind"] == "transcode")
         assert transcode["state"] != "succeeded", "the preview came first"
         assert [(r["name"], r["passthrough"]) for r in early["renditions"]] == [("source", True)]
@@ -174,13 +180,7 @@ def test_other_sources_play_from_a_quick_lowest_rung_before_their_ladder_is_done
     """Interlaced MPEG-2 cannot be repackaged: its first playable HLS is the lowest rung, encoded fast."""
     with stack.client(stack.user(f"quick-{stack.name}", "creator")) as client:
         asset_id = upload(client, media.mpeg2_1080i_ac3_ts(seconds=20))
-        deadline = time.monotonic() + 60
-        early: dict[str, Any] = {}
-        while time.monotonic() < deadline:
-            early = client.get(f"/v1/assets/{asset_id}").json()
-            if early["playback"]["hls"]:
-                break
-            time.sleep(0.1)
+        early = _first_playable(client, asset_id)
         transcode = next(j for j in early["jobs"] if j["kind"] == "transcode")
         assert transcode["state"] != "succeeded", "the quick rung came first"
         assert [(r["name"], r["passthrough"]) for r in early["renditions"]] == [("360p", False)]
