@@ -91,7 +91,7 @@ def build_hls_ladder(job: LadderJob, window: Window | None = None) -> list[str]:
     return [
         *args, "-output_ts_offset", f"{window.start_s + window.lead_s:.6f}",
         "-hls_segment_options", _REAL_TIME_FRAGMENTS, "-start_number", str(window.first_segment),
-        *_hls_output(job.output_dir, _stream_map(job), window.label),
+        *_hls_output(job.output_dir, _stream_map(job), window.label, variants=len(job.rungs)),
     ]  # fmt: skip
 
 
@@ -104,12 +104,14 @@ def build_hls_audio(source: Path, output_dir: Path, lead_s: float) -> list[str]:
     ]  # fmt: skip
 
 
-def _hls_output(output_dir: Path, stream_map: str, label: str | None = None) -> list[str]:
+def _hls_output(output_dir: Path, stream_map: str, label: str | None = None, variants: int = 1) -> list[str]:
     """CMAF HLS of `SEGMENT_S` segments; a chunk's files carry its label, so chunks share folders."""
     init, master, segment, playlist = "init.mp4", "ffmpeg_master.m3u8", "seg_%05d.m4s", "index.m3u8"
     if label is not None:
-        # FFmpeg names several variants' init segments apart only for its default name.
-        init, master = f"{label}_init_%v.mp4", f"{label}_master.m3u8"
+        # FFmpeg names several variants' init segments apart by itself only under its default name,
+        # and leaves %v as it is when there is a single variant.
+        init = f"{label}_init_%v.mp4" if variants > 1 else f"{label}_init.mp4"
+        master = f"{label}_master.m3u8"
         segment, playlist = f"{label}_seg_%05d.m4s", f"{label}.m3u8"
     return [
         "-f", "hls", "-hls_time", str(SEGMENT_S), "-hls_playlist_type", "vod",
