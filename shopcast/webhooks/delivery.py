@@ -197,17 +197,22 @@ def _record(session: Session, settings: Settings, claimed: _Claimed, outcome: Ou
     if message is None:
         return
     values = _next_state(session, settings, message, outcome, claimed.enabled)
+    if not _conclude(session, claimed.message_id, claimed.attempt, values):
+        log.warning("webhook message %s changed hands during attempt %d", claimed.message_id, claimed.attempt)
+
+
+def _conclude(session: Session, message_id: str, attempt: int, values: dict[str, object]) -> bool:
+    """End an attempt's lease with `values`, only if that attempt still holds the message."""
     result = session.execute(
         update(WebhookMessage)
         .where(
-            WebhookMessage.id == claimed.message_id,
+            WebhookMessage.id == message_id,
             WebhookMessage.state == MessageState.sending,
-            WebhookMessage.attempts == claimed.attempt,
+            WebhookMessage.attempts == attempt,
         )
         .values(lease_until=None, **values)
     )
-    if rows_affected(result) != 1:
-        log.warning("webhook message %s changed hands during attempt %d", claimed.message_id, claimed.attempt)
+    return rows_affected(result) == 1
 
 
 def _next_state(
@@ -282,14 +287,5 @@ def release_expired_leases(session: Session, settings: Settings, now: datetime) 
         )
         endpoint = session.get(WebhookEndpoint, message.endpoint_id)
         values = _next_state(session, settings, message, lost, endpoint is not None and endpoint.enabled)
-        result = session.execute(
-            update(WebhookMessage)
-            .where(
-                WebhookMessage.id == message.id,
-                WebhookMessage.state == MessageState.sending,
-                WebhookMessage.attempts == message.attempts,
-            )
-            .values(lease_until=None, **values)
-        )
-        released += rows_affected(result)
+        released += _conclude(session, message.id, message.attempts, values)
     return released
