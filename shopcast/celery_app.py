@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import Celery
 from kombu import Exchange, Queue
 
+from shopcast.jobs import filesystem_transport
 from shopcast.jobs.registry import QUEUES
 from shopcast.settings import Settings
 
@@ -17,6 +18,7 @@ def configure_celery(settings: Settings) -> Celery:
     broker = settings.effective_broker_url
     options: dict[str, object] = {}
     if broker.startswith("filesystem"):
+        filesystem_transport.install()
         folder = settings.broker_dir
         (folder / "processed").mkdir(parents=True, exist_ok=True)
         options = {
