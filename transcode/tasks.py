@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from ingest.assets_service import record_loudness, source_of
+from ingest.assets_service import mark_refused, record_loudness, source_of
 from shopcast.db import transaction
 from shopcast.jobs.models import Job
 from shopcast.jobs.registry import Finisher, JobContext, JobKind, register
@@ -124,8 +124,15 @@ def _clip_given_up(session: Session, job: Job, code: str, message: str) -> None:
         current_runtime().store.delete_prefix(render_prefix(job.asset_id, clip_id, job.id) + "/")
 
 
+def _ladder_given_up(session: Session, job: Job, code: str, message: str) -> None:
+    """No ladder after every attempt: the asset is `failed` (or `rejected`, for a source that turned
+    out unreadable) and says why, with `asset.failed`, so nobody waits for `renditions.ready`."""
+    if job.asset_id:
+        mark_refused(session, job.asset_id, code, message)
+
+
 register(JobKind(name="preview", queue="probe", handler=preview_asset))
-register(JobKind(name="transcode", queue="transcode", handler=transcode_asset))
+register(JobKind(name="transcode", queue="transcode", handler=transcode_asset, on_give_up=_ladder_given_up))
 register(JobKind(name="transcode_chunk", queue="transcode", handler=transcode_chunk))
 register(JobKind(name="loudness", queue="transcode", handler=measure_loudness))
 register(JobKind(name="thumbnails", queue="transcode", handler=thumbnail_asset))
