@@ -10,6 +10,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from pydantic import BaseModel
 
 from ingest.api import router as ingest_router
+from publisher.api import router as publisher_router
+from publisher.partner_api import router as partner_router
 from shopcast import __version__
 from shopcast.api.metrics import Metrics, MetricsMiddleware, install_job_collector
 from shopcast.api.metrics import router as metrics_router
@@ -91,4 +93,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(subtitles_router)
     app.include_router(clips_router)
     app.include_router(clip_playback_router)
+    app.include_router(publisher_router)
+    app.include_router(partner_router)
     return app

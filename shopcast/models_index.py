@@ -1,6 +1,7 @@
 """Every table, imported in one place for Alembic and for tests that build schemas."""
 
 from ingest.models import Asset, Upload
+from publisher.models import Channel, ChannelPartner, FeedToken, Publication, PublicationReceipt
 from shopcast.api.idempotency import IdempotencyRecord
 from shopcast.auth.models import PdAssignment, User
 from shopcast.events.models import Event
@@ -14,12 +15,17 @@ __all__ = [
     "Asset",
     "Booking",
     "CalendarFeed",
+    "Channel",
+    "ChannelPartner",
     "Clip",
     "Event",
+    "FeedToken",
     "HlsOutput",
     "IdempotencyRecord",
     "Job",
     "PdAssignment",
+    "Publication",
+    "PublicationReceipt",
     "Studio",
     "SubtitleTrack",
     "ThumbnailOutput",

@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     webhook_secret_grace_s: int = 24 * 3600  # a rotated secret keeps signing this long
     webhook_resend_after_s: float = 60.0  # a due message whose task went missing is sent again
 
+    # publisher: partner download URLs expire after this long; pushes to partners time out after this
+    partner_url_ttl_s: int = Field(default=3600, ge=1)
+    publish_timeout_s: float = Field(default=300.0, gt=0)
+
     # studio bookings
     stream_key_lead_minutes: int = 15
     stream_key_grace_minutes: int = 15

@@ -159,6 +159,11 @@ def _timeline(clip: Clip) -> dict[str, list[dict[str, Any]]]:
     return {"products": [{key: product[key] for key in keys} for product in clip.products]}
 
 
+def clip_by_id(session: Session, clip_id: str) -> Clip | None:
+    """A clip whoever asks (workers, other domains' jobs); None when it is gone."""
+    return session.get(Clip, clip_id)
+
+
 def published_prefix(session: Session, clip_id: str) -> str | None:
     clip = session.get(Clip, clip_id)
     return clip.prefix if clip is not None and clip.state is ClipState.ready else None

@@ -138,6 +138,42 @@ def assets_upload(
     typer.echo(asset_id)
 
 
+@app.command()
+def publish(
+    clip_id: Annotated[str, typer.Argument(help="The clip to publish.")],
+    channel: Annotated[str, typer.Option(help="The channel's name.")],
+    server: Annotated[str, typer.Option(envvar="SHOPCAST_SERVER")] = "http://127.0.0.1:8000",
+    token: Annotated[str, typer.Option(envvar="SHOPCAST_TOKEN", help="API token.")] = "",
+) -> None:
+    """Conform CLIP_ID to the channel's profile and deliver it, with a progress bar; prints the
+    receipt. Exits 1 with the violations when the clip cannot meet the profile."""
+    import json
+
+    import httpx
+    from rich.progress import Progress
+
+    from publisher.publish_client import PublishFailed, channel_id_by_name, publish_and_follow
+
+    if not token:
+        raise typer.BadParameter("pass --token or set SHOPCAST_TOKEN")
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=server.rstrip("/"), headers=headers, timeout=60) as client, Progress() as bar:
+        task = bar.add_task("queued", total=1.0)
+        try:
+            found = channel_id_by_name(client, channel)
+            done = publish_and_follow(
+                client,
+                clip_id,
+                found,
+                lambda state, share: bar.update(task, completed=share, description=state),
+            )
+        except PublishFailed as exc:
+            bar.stop()
+            typer.echo(f"publication failed: {exc}", err=True)
+            raise typer.Exit(1) from exc
+    typer.echo(json.dumps(done["receipt"], indent=2))
+
+
 @models_app.command("status")
 def models_status() -> None:
     """Which Whisper model is configured, whether its files are installed and verify; exits 1 if not."""

@@ -23,6 +23,8 @@ KIND_QUEUES: dict[str, str] = {
     "transcode_chunk": "transcode",
     "subtitles": "subtitles",
     "render_clip": "render",
+    "render_publication": "render",
+    "deliver_publication": "publish",
 }
 
 

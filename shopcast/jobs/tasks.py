@@ -10,6 +10,7 @@ from typing import Any
 from celery.signals import worker_process_init, worker_ready, worker_shutdown
 
 import ingest.tasks  # noqa: F401  (registers the probe job and upload expiry)
+import publisher.tasks  # noqa: F401  (registers the publication render and delivery jobs)
 import shopcast.webhooks.tasks  # noqa: F401  (webhook delivery and its retry sweep)
 import transcode.tasks  # noqa: F401  (registers the transcode job)
 from shopcast.api.idempotency import forget_older_than

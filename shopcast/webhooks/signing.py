@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
 
 _PREFIX = "whsec_"
 
@@ -24,3 +25,12 @@ def signature(secret: str, message_id: str, timestamp: int, body: str) -> str:
 def signature_header(secrets_: list[str], message_id: str, timestamp: int, body: str) -> str:
     """Space-separated signatures, one per live secret (both during a rotation's grace period)."""
     return " ".join(signature(secret, message_id, timestamp, body) for secret in secrets_)
+
+
+def stream_signature(secret: str, message_id: str, timestamp: int, chunks: Iterable[bytes]) -> str:
+    """The same `v1,` signature over a binary body read in chunks (a media file pushed to a partner)."""
+    key = base64.b64decode(secret.removeprefix(_PREFIX))
+    mac = hmac.new(key, f"{message_id}.{timestamp}.".encode(), hashlib.sha256)
+    for chunk in chunks:
+        mac.update(chunk)
+    return "v1," + base64.b64encode(mac.digest()).decode()

@@ -1,0 +1,112 @@
+"""Channels (`/v1/channels`, admins create them) and publications (`/v1/publications`)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from publisher import channels_service, service
+from publisher.schemas import ChannelIn, ChannelOut, PublicationIn, PublicationOut
+from shopcast.api.idempotency import RequestIdentity, StoredResponse, remember, replay
+from shopcast.api.pagination import Page, PageParams, next_cursor, page_params
+from shopcast.auth.dependencies import CurrentUser, DbSession
+from shopcast.runtime import Runtime
+
+router = APIRouter(prefix="/v1", tags=["publisher"])
+Id = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"description": "error", "content": {"application/json": {}}} for code in (401, 403, 404, 409, 422)
+}
+
+
+def _runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+@router.post("/channels", status_code=201, response_model=ChannelOut, responses=_ERRORS)
+def create_channel(
+    request: Request,
+    session: DbSession,
+    user: CurrentUser,
+    body: ChannelIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """An admin's channel: a profile (a default's name, or a profile object validated against the
+    schema), a delivery target (s3, https or pull) and the partners who may pull. S3 secret keys are
+    stored encrypted and never shown again; an https target's signing secret is shown once, here."""
+    identity = RequestIdentity.of("POST", "/v1/channels", body.model_dump_json())
+    if idempotency_key:
+        stored = replay(session, user.id, idempotency_key, identity)
+        if stored is not None:
+            return JSONResponse(json.loads(stored.body), status_code=stored.status_code)
+    channel, shown = channels_service.create_channel(session, _runtime(request).settings, user, body)
+    out = channels_service.to_out(session, channel, shown).model_dump_json()
+    if idempotency_key:
+        remember(session, user.id, idempotency_key, identity, StoredResponse(201, {}, out))
+    return Response(out, status_code=201, media_type="application/json")
+
+
+@router.get("/channels", response_model=Page[ChannelOut], responses=_ERRORS)
+def list_channels(
+    session: DbSession, user: CurrentUser, page: Annotated[PageParams, Depends(page_params)]
+) -> Page[ChannelOut]:
+    rows = channels_service.list_visible(session, user, page.limit, page.cursor)
+    items = [channels_service.to_out(session, channel) for channel in rows[: page.limit]]
+    return Page[ChannelOut](items=items, next_cursor=next_cursor(rows, page.limit))
+
+
+@router.get("/channels/{channel_id}", response_model=ChannelOut, responses=_ERRORS)
+def get_channel(session: DbSession, user: CurrentUser, channel_id: Id) -> ChannelOut:
+    return channels_service.to_out(session, channels_service.get_visible(session, user, channel_id))
+
+
+_EXISTING: dict[int | str, dict[str, Any]] = {
+    200: {"model": PublicationOut, "description": "the existing one"}
+}
+
+
+@router.post(
+    "/publications", status_code=201, response_model=PublicationOut, responses={**_EXISTING, **_ERRORS}
+)
+def create_publication(
+    request: Request,
+    session: DbSession,
+    user: CurrentUser,
+    body: PublicationIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Conform a ready clip (or asset) to the channel's profile and deliver it. The same clip published
+    to the same channel again answers the existing publication (200) unless that one failed."""
+    identity = RequestIdentity.of("POST", "/v1/publications", body.model_dump_json())
+    if idempotency_key:
+        stored = replay(session, user.id, idempotency_key, identity)
+        if stored is not None:
+            return JSONResponse(json.loads(stored.body), status_code=stored.status_code)
+    publication, created = service.create_publication(session, _runtime(request).settings, user, body)
+    out = service.to_out(session, publication).model_dump_json()
+    status = 201 if created else 200
+    if idempotency_key:
+        remember(session, user.id, idempotency_key, identity, StoredResponse(status, {}, out))
+    return Response(out, status_code=status, media_type="application/json")
+
+
+@router.get("/publications", response_model=Page[PublicationOut], responses=_ERRORS)
+def list_publications(
+    session: DbSession,
+    user: CurrentUser,
+    page: Annotated[PageParams, Depends(page_params)],
+    channel_id: Annotated[str | None, Query(pattern=r"^[0-9a-f]{32}$")] = None,
+) -> Page[PublicationOut]:
+    rows = service.list_visible(session, user, page.limit, page.cursor, channel_id)
+    items = [service.to_out(session, publication) for publication in rows[: page.limit]]
+    return Page[PublicationOut](items=items, next_cursor=next_cursor(rows, page.limit))
+
+
+@router.get("/publications/{publication_id}", response_model=PublicationOut, responses=_ERRORS)
+def get_publication(session: DbSession, user: CurrentUser, publication_id: Id) -> PublicationOut:
+    return service.to_out(session, service.get_visible(session, user, publication_id))

@@ -1,0 +1,106 @@
+"""Channels (a profile, a delivery target, the partners who may pull), publications and receipts."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Enum, Float, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shopcast.db import Base, UTCDateTime, utcnow
+from shopcast.ids import new_id
+
+
+class TargetType(enum.StrEnum):
+    s3 = "s3"
+    https = "https"
+    pull = "pull"
+
+
+class PublicationState(enum.StrEnum):
+    queued = "queued"
+    rendering = "rendering"
+    delivering = "delivering"
+    delivered = "delivered"
+    failed = "failed"
+
+
+class Channel(Base):
+    __tablename__ = "channels"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    profile_name: Mapped[str] = mapped_column(String(64))
+    profile: Mapped[dict[str, Any]] = mapped_column(JSON)  # the validated profile, frozen at creation
+    target_type: Mapped[TargetType] = mapped_column(Enum(TargetType, native_enum=False, length=16))
+    target: Mapped[dict[str, Any]] = mapped_column(JSON)  # the target without its secrets
+    credentials: Mapped[str | None] = mapped_column(Text)  # secrets, encrypted with the service secret
+    created_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ChannelPartner(Base):
+    __tablename__ = "channel_partners"
+
+    channel_id: Mapped[str] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+
+
+class Publication(Base):
+    __tablename__ = "publications"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    channel_id: Mapped[str] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"), index=True)
+    # The asset's owner: a publication is visible to whoever sees its asset, and to its channel's partners.
+    owner_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    asset_id: Mapped[str] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"), index=True)
+    clip_id: Mapped[str | None] = mapped_column(ForeignKey("clips.id", ondelete="CASCADE"), index=True)
+    state: Mapped[PublicationState] = mapped_column(
+        Enum(PublicationState, native_enum=False, length=16), default=PublicationState.queued
+    )
+    fit: Mapped[str | None] = mapped_column(String(8))  # crop or pad: the profile's unless the request says
+    violations: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    render_job_id: Mapped[str | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
+    deliver_job_id: Mapped[str | None] = mapped_column(ForeignKey("jobs.id", ondelete="SET NULL"))
+    # Object-store prefix of the conformed file and its sidecars, set when the render passed the check.
+    output_prefix: Mapped[str | None] = mapped_column(String(200))
+    files: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)  # name, size, sha256, language
+    duration_s: Mapped[float | None] = mapped_column(Float)
+    error_code: Mapped[str | None] = mapped_column(String(64))
+    error_message: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class PublicationReceipt(Base):
+    """Proof of one delivery: where the file went and what arrived. One per publication."""
+
+    __tablename__ = "publication_receipts"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    publication_id: Mapped[str] = mapped_column(
+        ForeignKey("publications.id", ondelete="CASCADE"), unique=True
+    )
+    url: Mapped[str] = mapped_column(String(2000))
+    key: Mapped[str] = mapped_column(String(1000))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    etag: Mapped[str | None] = mapped_column(String(200))
+    sidecars: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    delivered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class FeedToken(Base):
+    """A partner's revocable token for one channel's feed, for readers that cannot send headers."""
+
+    __tablename__ = "partner_feed_tokens"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    channel_id: Mapped[str] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,0 +1,66 @@
+"""The publisher's jobs: `render_publication` (conform and check) and `deliver_publication` (push)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from publisher.delivery import deliver_files
+from publisher.render import render_publication_outputs
+from publisher.service import (
+    DELIVER_KIND,
+    RENDER_KIND,
+    fail_publication,
+    record_delivery,
+    record_render,
+    start_delivery,
+    start_render,
+)
+from shopcast.db import transaction
+from shopcast.jobs.models import Job
+from shopcast.jobs.registry import Finisher, JobContext, JobKind, register
+from shopcast.runtime import current_runtime
+
+
+def render_publication(ctx: JobContext) -> Finisher:
+    """Conform the clip to the channel's profile; the finisher queues the delivery, or fails the
+    publication with the violations the check found."""
+    runtime = current_runtime()
+    publication_id = str(ctx.params["publication_id"])
+    with transaction(runtime.sessions) as session:
+        plan = start_render(session, publication_id)
+    if plan is None:
+        return lambda _session, _job: None
+    rendered = render_publication_outputs(runtime, plan, ctx.job_id, ctx.report_progress)
+
+    def finish(session: Session, _job: Job) -> None:
+        stale = record_render(session, runtime.settings, publication_id, rendered)
+        if stale is not None:
+            ctx.on_committed.append(lambda: runtime.store.delete_prefix(stale + "/"))
+
+    return finish
+
+
+def deliver_publication(ctx: JobContext) -> Finisher:
+    """Deliver the conformed files; the finisher stores the receipt and emits publication.delivered."""
+    runtime = current_runtime()
+    publication_id = str(ctx.params["publication_id"])
+    with transaction(runtime.sessions) as session:
+        plan = start_delivery(session, runtime.settings, publication_id)
+    if plan is None:
+        return lambda _session, _job: None
+    receipt = deliver_files(runtime, plan)
+
+    def finish(session: Session, _job: Job) -> None:
+        record_delivery(session, publication_id, receipt)
+
+    return finish
+
+
+def _given_up(session: Session, job: Job, code: str, message: str) -> None:
+    publication_id = str((job.params or {}).get("publication_id", ""))
+    if publication_id:
+        fail_publication(session, publication_id, code, message)
+
+
+register(JobKind(name=RENDER_KIND, queue="render", handler=render_publication, on_give_up=_given_up))
+register(JobKind(name=DELIVER_KIND, queue="publish", handler=deliver_publication, on_give_up=_given_up))
