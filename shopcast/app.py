@@ -10,6 +10,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from pydantic import BaseModel
 
 from ingest.api import router as ingest_router
+from ingest.live_metrics import install_live_collector
+from ingest.whip_sessions import start_live_node
 from publisher.api import router as publisher_router
 from publisher.partner_api import router as partner_router
 from shopcast import __version__
@@ -54,12 +56,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     runtime = build_runtime(settings)
     metrics = Metrics()
     install_job_collector(metrics, runtime.sessions)
+    install_live_collector(metrics.registry, runtime.sessions)
     configure_celery(settings)
     dispatch.install()
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.live_node = await start_live_node(runtime)
         yield
+        await app.state.live_node.shutdown()
         runtime.engine.dispose()
 
     app = FastAPI(title="Shopcast", version=__version__, lifespan=lifespan)
@@ -76,7 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_origins=["*"],
         allow_methods=["*"],
         allow_headers=["*"],
-        expose_headers=_TUS_HEADERS,
+        expose_headers=[*_TUS_HEADERS, "ETag", "Link", "Accept-Post"],
     )
 
     @app.get("/healthz", response_model=Health, tags=["ops"])

@@ -1,5 +1,6 @@
 """Every table, imported in one place for Alembic and for tests that build schemas."""
 
+from ingest.live_models import LiveStream
 from ingest.models import Asset, Upload
 from publisher.models import Channel, ChannelPartner, FeedToken, Publication, PublicationReceipt
 from shopcast.api.idempotency import IdempotencyRecord
@@ -23,6 +24,7 @@ __all__ = [
     "HlsOutput",
     "IdempotencyRecord",
     "Job",
+    "LiveStream",
     "PdAssignment",
     "Publication",
     "PublicationReceipt",

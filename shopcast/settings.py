@@ -82,6 +82,17 @@ class Settings(BaseSettings):
     partner_url_ttl_s: int = Field(default=3600, ge=1)
     publish_timeout_s: float = Field(default=300.0, gt=0)
 
+    # live ingest (WHIP): the addresses WebRTC gathers and advertises (comma-separated; empty: the
+    # machine's interfaces), ICE servers advertised to publishers (comma-separated URLs), how long a
+    # dropped publisher may reconnect and continue the same stream, and the recording's segment length
+    webrtc_hosts: str = ""
+    webrtc_ice_servers: str = ""
+    live_reconnect_grace_s: float = Field(default=10.0, ge=0)
+    live_segment_s: float = Field(default=2.0, gt=0)
+    live_max_offer_bytes: int = Field(default=64 * 1024, ge=1024)
+    # Packets wait this long at most for both tracks' RTCP sender reports, which align audio and video
+    live_sync_wait_s: float = Field(default=3.0, ge=0)
+
     # studio bookings
     stream_key_lead_minutes: int = 15
     stream_key_grace_minutes: int = 15
@@ -131,6 +142,11 @@ class Settings(BaseSettings):
     @property
     def scratch_dir(self) -> Path:
         return self.resolved_data_dir / "scratch"
+
+    @property
+    def live_dir(self) -> Path:
+        """Where this API node writes the recordings of the streams it receives."""
+        return self.resolved_data_dir / "live"
 
 
 def load_settings() -> Settings:

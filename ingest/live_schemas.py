@@ -1,0 +1,46 @@
+"""Request and response shapes of live streams and their instant clips (DESIGN.md, HTTP API)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+
+class LiveStreamIn(BaseModel):
+    title: str | None = Field(default=None, max_length=500)
+
+
+class LiveStreamOut(BaseModel):
+    id: str
+    title: str | None
+    stream_key: str
+    whip_url: str
+    state: Literal["idle", "live", "ended"]
+    preview_hls: str | None
+    booking_id: str | None
+    asset_id: str | None
+    started_at: datetime | None
+    ended_at: datetime | None
+    # bitrate, frame rate and losses of the incoming stream, refreshed while live
+    health: dict[str, Any] | None
+
+
+class InstantClipIn(BaseModel):
+    """Seconds from the stream's start (`in_s`, `out_s`), or the last `last_s` seconds recorded."""
+
+    in_s: float | None = Field(default=None, ge=0)
+    out_s: float | None = Field(default=None, gt=0)
+    last_s: float | None = Field(default=None, gt=0, le=3600)
+
+    @model_validator(mode="after")
+    def _one_form(self) -> InstantClipIn:
+        by_range = self.in_s is not None and self.out_s is not None
+        if by_range == (self.last_s is not None) or (
+            self.last_s is None and (self.in_s is None) != (self.out_s is None)
+        ):
+            raise ValueError('give either "in_s" and "out_s", or "last_s"')
+        if by_range and self.out_s is not None and self.in_s is not None and self.out_s <= self.in_s:
+            raise ValueError('"out_s" must be after "in_s"')
+        return self

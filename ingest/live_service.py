@@ -1,0 +1,213 @@
+"""Live streams in the database: stream keys, who is publishing, and the hand-off to an asset.
+
+The row is the truth across API processes: a publisher is live while `session_id` names its WHIP
+session; a dropped publisher leaves the stream `live` with no session until it reconnects or its grace
+period ends; `ended` is reached once, by compare-and-set, together with the asset its recording became.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from ingest.live_models import LiveState, LiveStream
+from ingest.live_schemas import LiveStreamIn, LiveStreamOut
+from ingest.models import Asset, AssetState
+from shopcast.auth.ownership import get_visible, page_visible
+from shopcast.auth.service import Principal
+from shopcast.db import rows_affected, utcnow
+from shopcast.errors import Conflict, Unauthorized
+from shopcast.events.service import emit
+from shopcast.jobs.service import create_job
+from shopcast.settings import Settings
+from studio_booking.stream_keys import booking_for_stream_key
+
+KEY_PREFIX = "lk_"
+
+
+@dataclass(frozen=True)
+class RecordingFile:
+    """A finished recording already in the store as the source of the asset `asset_id`."""
+
+    asset_id: str
+    size_bytes: int
+    duration_s: float
+
+
+def create_stream(session: Session, principal: Principal, body: LiveStreamIn) -> LiveStream:
+    stream = LiveStream(
+        owner_id=principal.id,
+        title=body.title,
+        stream_key=KEY_PREFIX + secrets.token_urlsafe(24),
+        state=LiveState.idle,
+    )
+    session.add(stream)
+    session.flush()
+    return stream
+
+
+def get_visible_stream(session: Session, principal: Principal, stream_id: str) -> LiveStream:
+    return get_visible(session, principal, LiveStream, stream_id, LiveStream.owner_id, "live stream")
+
+
+def list_visible(session: Session, principal: Principal, limit: int, cursor: str | None) -> list[LiveStream]:
+    return page_visible(session, principal, LiveStream, LiveStream.owner_id, limit, cursor)
+
+
+def stream_for_key(session: Session, key: str, now: datetime, settings: Settings) -> LiveStream:
+    """The stream a WHIP publisher's bearer key may publish to now.
+
+    Raises Unauthorized (401) for a key nobody issued, Forbidden (403) for a booking key outside its
+    window, Conflict (409) while another publisher is live on it or after it ended.
+    """
+    stream = session.scalar(select(LiveStream).where(LiveStream.stream_key == key))
+    if stream is None:
+        try:
+            booking = booking_for_stream_key(session, key, now, settings)
+        except Unauthorized:
+            raise Unauthorized(
+                "this stream key is unknown; copy it again from your live stream or booking",
+                code="unknown_stream_key",
+                headers={"WWW-Authenticate": "Bearer"},
+            ) from None
+        stream = session.scalar(select(LiveStream).where(LiveStream.booking_id == booking.id))
+        if stream is None:
+            stream = LiveStream(
+                owner_id=booking.creator_id,
+                title=f"Live {booking.starts_at:%Y-%m-%d %H:%M} UTC",
+                stream_key=key,
+                booking_id=booking.id,
+                state=LiveState.idle,
+            )
+            session.add(stream)
+            session.flush()
+    if stream.state is LiveState.ended:
+        raise Conflict(
+            "this live stream has ended and its recording is an asset; create a new live stream",
+            code="stream_ended",
+        )
+    if stream.session_id is not None:
+        raise Conflict(
+            "someone is already live with this stream key; stop that broadcast first",
+            code="already_live",
+        )
+    return stream
+
+
+def claim(session: Session, stream_id: str, session_id: str, node: Path) -> bool:
+    """Make `session_id` the stream's publisher if nobody else got there first."""
+    now = utcnow()
+    won = session.execute(
+        update(LiveStream)
+        .where(
+            LiveStream.id == stream_id,
+            LiveStream.session_id.is_(None),
+            LiveStream.state.in_([LiveState.idle, LiveState.live]),
+        )
+        .values(state=LiveState.live, session_id=session_id, node=str(node))
+    )
+    if rows_affected(won) != 1:
+        return False
+    stream = session.get(LiveStream, stream_id)
+    assert stream is not None
+    if stream.started_at is None:
+        stream.started_at = now
+        emit(
+            session,
+            "live_stream.started",
+            owner_id=stream.owner_id,
+            subject_id=stream.id,
+            data={"id": stream.id, "booking_id": stream.booking_id},
+        )
+    return True
+
+
+def release(session: Session, stream_id: str, session_id: str) -> None:
+    """The publisher went away; the stream stays live and may be taken up again by a reconnect."""
+    session.execute(
+        update(LiveStream)
+        .where(LiveStream.id == stream_id, LiveStream.session_id == session_id)
+        .values(session_id=None)
+    )
+
+
+def record_health(session: Session, stream_id: str, health: dict[str, float | int]) -> None:
+    session.execute(update(LiveStream).where(LiveStream.id == stream_id).values(health=health))
+
+
+def stream_row(session: Session, stream_id: str) -> LiveStream | None:
+    return session.get(LiveStream, stream_id)
+
+
+def end_with_asset(
+    session: Session, settings: Settings, stream_id: str, recording: RecordingFile | None
+) -> bool:
+    """End the stream once, creating the asset its recording became; False if it had ended already.
+
+    The caller has put the recording's bytes under `source_key(recording.asset_id)` already; if this
+    returns False they belong to nobody and the caller deletes them."""
+    stream = session.get(LiveStream, stream_id)
+    if stream is None or stream.state is LiveState.ended:
+        return False
+    won = session.execute(
+        update(LiveStream)
+        .where(LiveStream.id == stream_id, LiveStream.state != LiveState.ended)
+        .values(state=LiveState.ended, session_id=None, ended_at=utcnow())
+    )
+    if rows_affected(won) != 1:
+        return False
+    if recording is not None:
+        asset = Asset(
+            id=recording.asset_id,
+            owner_id=stream.owner_id,
+            state=AssetState.processing,
+            title=stream.title or "Live recording",
+            filename=f"live-{stream.id}.mkv",
+            size_bytes=recording.size_bytes,
+        )
+        session.add(asset)
+        session.flush()
+        stream.asset_id = asset.id
+        emit(session, "asset.created", owner_id=stream.owner_id, subject_id=asset.id, data={"id": asset.id})
+        create_job(session, "probe", asset_id=asset.id, max_attempts=settings.job_max_attempts)
+    emit(
+        session,
+        "live_stream.ended",
+        owner_id=stream.owner_id,
+        subject_id=stream.id,
+        data={
+            "id": stream.id,
+            "asset_id": stream.asset_id,
+            "duration_s": round(recording.duration_s, 3) if recording else 0.0,
+        },
+    )
+    return True
+
+
+def orphaned_streams(session: Session, node: Path) -> list[str]:
+    """Streams this node was recording when it stopped: still live, left by a process that died."""
+    rows = session.scalars(
+        select(LiveStream.id).where(LiveStream.state == LiveState.live, LiveStream.node == str(node))
+    )
+    return list(rows)
+
+
+def to_out(stream: LiveStream, settings: Settings, preview_hls: str | None) -> LiveStreamOut:
+    return LiveStreamOut(
+        id=stream.id,
+        title=stream.title,
+        stream_key=stream.stream_key,
+        whip_url=f"{settings.public_url.rstrip('/')}/v1/live/whip",
+        state=stream.state.value,
+        preview_hls=preview_hls,
+        booking_id=stream.booking_id,
+        asset_id=stream.asset_id,
+        started_at=stream.started_at,
+        ended_at=stream.ended_at,
+        health=stream.health,
+    )

@@ -1,0 +1,59 @@
+"""A WHIP offer checked before any WebRTC work: an SDP with media we can record.
+
+Video must be H.264 or VP8 and audio Opus (DESIGN.md, Live recording). Anything else is refused here
+with 400 (not an SDP, no media, no video) or 415 (only codecs we cannot record), so aiortc never sees it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiortc import sdp
+
+from ingest.live_recorder import VideoCodec
+from shopcast.errors import ShopcastError
+
+VIDEO_CODECS: dict[str, VideoCodec] = {"h264": "h264", "vp8": "vp8"}
+AUDIO_CODECS = frozenset({"opus"})
+
+
+class InvalidOffer(ShopcastError, ValueError):
+    status = 400
+    default_code = "invalid_offer"
+
+
+class UnsupportedOffer(ShopcastError, ValueError):
+    status = 415
+    default_code = "unsupported_codecs"
+
+
+@dataclass(frozen=True)
+class Offer:
+    sdp: str
+    video_codecs: tuple[VideoCodec, ...]  # in the publisher's order of preference
+    has_audio: bool
+
+
+def parse_offer(text: str) -> Offer:
+    if not text.lstrip().startswith("v=0"):
+        raise InvalidOffer("the body is not an SDP offer (it must start with v=0)", code="invalid_sdp")
+    try:
+        description = sdp.SessionDescription.parse(text)
+    except (ValueError, KeyError, IndexError) as exc:
+        raise InvalidOffer(f"the SDP offer could not be parsed: {exc}", code="invalid_sdp") from exc
+    if not description.media:
+        raise InvalidOffer("the SDP offer has no media sections (m=)", code="no_media")
+    video = [m for m in description.media if m.kind == "video"]
+    audio = [m for m in description.media if m.kind == "audio"]
+    offered_video = [codec.name.lower() for m in video for codec in m.rtp.codecs]
+    offered_audio = [codec.name.lower() for m in audio for codec in m.rtp.codecs]
+    video_codecs = tuple(dict.fromkeys(VIDEO_CODECS[name] for name in offered_video if name in VIDEO_CODECS))
+    has_audio = any(name in AUDIO_CODECS for name in offered_audio)
+    if (video and not video_codecs) or (audio and not has_audio):
+        offered = ", ".join(sorted(set(offered_video + offered_audio))) or "none"
+        raise UnsupportedOffer(
+            f"Shopcast records H.264 or VP8 video with Opus audio; the offer has: {offered}",
+        )
+    if not video:
+        raise InvalidOffer("the offer has no video; send a camera or screen track", code="no_video")
+    return Offer(text, video_codecs, has_audio)

@@ -1,0 +1,314 @@
+"""This API process's WHIP sessions: one aiortc peer connection per publisher, recording as it goes.
+
+A session lives on the node that answered its offer (WHIP's DELETE and PATCH come back to the same
+resource). A publisher that drops without DELETE may reconnect with the same key within the grace
+period and continue the same stream and recording; after that the recording is handed off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
+from aiortc import sdp as aiortc_sdp
+from aiortc.rtcrtpreceiver import RTCRtpReceiver
+from aiortc.rtcrtptransceiver import RTCRtpTransceiver
+
+from ingest import live_service, live_tap
+from ingest.live_clips import LiveView
+from ingest.live_handoff import hand_off, recording_dir, recover_orphans
+from ingest.live_recorder import LiveRecorder, TrackKind, VideoCodec
+from ingest.whip_offer import VIDEO_CODECS, Offer
+from shopcast.db import transaction, utcnow
+from shopcast.errors import Conflict, NotFound
+from shopcast.ids import new_id
+from shopcast.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+_HEALTH_EVERY_S = 2.0
+QUIET_BEFORE_TAKEOVER_S = 3.0
+
+
+class _TrackSink:
+    """Feeds one track's encoded frames into the session's recorder."""
+
+    def __init__(self, recorder: LiveRecorder, kind: TrackKind) -> None:
+        self.recorder = recorder
+        self.kind: TrackKind = kind
+
+    def frame(self, ticks: int, data: bytes) -> None:
+        self.recorder.write(self.kind, ticks, data)
+
+    def sender_report(self, ntp_s: float, ticks: int) -> None:
+        self.recorder.sender_report(self.kind, ntp_s, ticks)
+
+    def picture_lost(self) -> None:
+        if self.kind == "video":
+            self.recorder.frames_lost()
+
+
+@dataclass
+class WhipSession:
+    id: str
+    stream_id: str
+    stream_key: str
+    pc: RTCPeerConnection
+    recorder: LiveRecorder
+    etag: str = field(default_factory=lambda: '"' + secrets.token_hex(8) + '"')
+    ended: bool = False
+
+
+@dataclass
+class _Continuation:
+    """Where a dropped publisher's recording stopped, for a reconnect within the grace period."""
+
+    end_s: float
+    next_sequence: int
+    timer: asyncio.TimerHandle | None = None
+
+
+class LiveNode:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.sessions: dict[str, WhipSession] = {}
+        self._continuations: dict[str, _Continuation] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._health: asyncio.Task[None] | None = None
+        settings = runtime.settings
+        self.ice_servers = [url.strip() for url in settings.webrtc_ice_servers.split(",") if url.strip()]
+        live_tap.install([host.strip() for host in settings.webrtc_hosts.split(",") if host.strip()])
+
+    # --- WHIP ----------------------------------------------------------------------------------
+
+    async def publish(self, key: str, offer: Offer) -> tuple[WhipSession, str]:
+        """Answer a publisher's offer; raises the 401/403/409 of its key.
+
+        A publisher that comes back while its old session here has gone quiet (its network dropped,
+        it restarted) takes over: the old session counts as dropped, and the new one continues the
+        same stream and recording. Only a session still sending makes the key `409 already live`."""
+        for earlier in list(self.sessions.values()):
+            if earlier.stream_key == key and earlier.recorder.silent_for_s() > QUIET_BEFORE_TAKEOVER_S:
+                await self._dropped(earlier)
+        stream_id = await asyncio.to_thread(self._authorize, key)
+        config = RTCConfiguration(iceServers=[RTCIceServer(urls=url) for url in self.ice_servers])
+        pc = RTCPeerConnection(config)
+        try:
+            await pc.setRemoteDescription(RTCSessionDescription(offer.sdp, "offer"))
+            for transceiver in pc.getTransceivers():
+                _prefer_recordable_codecs(transceiver, offer)
+            await pc.setLocalDescription(await pc.createAnswer())
+        except Exception:
+            await pc.close()
+            raise
+        # No await from here until the sinks are attached: aiortc starts the receiver threads
+        # only once ICE connects, which needs this task to yield.
+        answer = pc.localDescription.sdp
+        session = self._start_recording(stream_id, key, pc, _negotiated_video(answer))
+        claimed = await asyncio.to_thread(self._claim, session)
+        if not claimed:
+            await self._discard(session)
+            raise Conflict("someone else went live with this stream key a moment ago", code="already_live")
+        continuation = self._continuations.pop(stream_id, None)
+        if continuation is not None and continuation.timer is not None:
+            continuation.timer.cancel()
+        self.sessions[session.id] = session
+        pc.on("connectionstatechange", lambda: self._connection_changed(session))
+        self._ensure_health_loop()
+        return session, answer
+
+    def end(self, session_id: str) -> None:
+        """The publisher's DELETE: the session stops and its recording is handed off, after the
+        answer has gone (a publisher waits for nothing)."""
+        session = self.session_for(session_id)
+        self.sessions.pop(session_id, None)
+        self._spawn(self._end(session))
+
+    async def _end(self, session: WhipSession) -> None:
+        await self._stop(session)
+        await asyncio.to_thread(self._release, session)
+        await self._hand_off(session.stream_id)
+
+    def session_for(self, session_id: str) -> WhipSession:
+        session = self.sessions.get(session_id)
+        if session is None:
+            raise NotFound("no such WHIP session (it ended, or lives on another node)")
+        return session
+
+    def is_publishing(self, stream_id: str) -> bool:
+        return any(session.stream_id == stream_id for session in self.sessions.values())
+
+    def live_view(self, stream_id: str) -> LiveView | None:
+        """How far this node has recorded the stream, if it is recording it (or awaiting a reconnect)."""
+        for session in self.sessions.values():
+            if session.stream_id == stream_id:
+                return LiveView(session.recorder.directory, session.recorder.end_s)
+        continuation = self._continuations.get(stream_id)
+        if continuation is not None:
+            return LiveView(recording_dir(self.runtime, stream_id), continuation.end_s)
+        return None
+
+    async def shutdown(self) -> None:
+        """The process is stopping: end every session and hand its recording off."""
+        for session in list(self.sessions.values()):
+            await self._stop(session)
+            await asyncio.to_thread(self._release, session)
+            await asyncio.to_thread(hand_off, self.runtime, session.stream_id)
+        for stream_id, continuation in list(self._continuations.items()):
+            if continuation.timer is not None:
+                continuation.timer.cancel()
+            await asyncio.to_thread(hand_off, self.runtime, stream_id)
+        self._continuations.clear()
+        if self._health is not None:
+            self._health.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(Exception):
+                await task
+
+    # --- inside ---------------------------------------------------------------------------------
+
+    def _authorize(self, key: str) -> str:
+        with transaction(self.runtime.sessions) as db:
+            return live_service.stream_for_key(db, key, utcnow(), self.runtime.settings).id
+
+    def _claim(self, session: WhipSession) -> bool:
+        with transaction(self.runtime.sessions) as db:
+            return live_service.claim(db, session.stream_id, session.id, self.runtime.settings.live_dir)
+
+    def _release(self, session: WhipSession) -> None:
+        with transaction(self.runtime.sessions) as db:
+            live_service.release(db, session.stream_id, session.id)
+
+    def _start_recording(
+        self, stream_id: str, key: str, pc: RTCPeerConnection, video_codec: VideoCodec | None
+    ) -> WhipSession:
+        settings = self.runtime.settings
+        continuation = self._continuations.get(stream_id)
+        loop = asyncio.get_running_loop()
+        receivers = {t.kind: t.receiver for t in pc.getTransceivers() if t.receiver.track is not None}
+        video_receiver = receivers.get("video")
+
+        def ask_for_keyframe() -> None:
+            if video_receiver is not None:
+                live_tap.request_keyframe(video_receiver, loop)
+
+        recorder = LiveRecorder(
+            recording_dir(self.runtime, stream_id),
+            video_codec,
+            segment_s=settings.live_segment_s,
+            sync_wait_s=settings.live_sync_wait_s,
+            base_s=continuation.end_s + 0.1 if continuation else 0.0,
+            first_sequence=continuation.next_sequence if continuation else 0,
+            request_keyframe=ask_for_keyframe,
+        )
+        for kind, receiver in receivers.items():
+            if kind in ("audio", "video"):
+                live_tap.attach(receiver, _TrackSink(recorder, "video" if kind == "video" else "audio"))
+        return WhipSession(new_id(), stream_id, key, pc, recorder)
+
+    async def _stop(self, session: WhipSession) -> None:
+        if session.ended:
+            return
+        session.ended = True
+        self.sessions.pop(session.id, None)
+        receivers = [t.receiver for t in session.pc.getTransceivers()]
+        await session.pc.close()  # stops the receiver threads: no frame arrives after this
+        for receiver in receivers:
+            if receiver.track is not None:
+                live_tap.detach(receiver)
+        await asyncio.to_thread(session.recorder.close)
+
+    async def _discard(self, session: WhipSession) -> None:
+        await self._stop(session)
+
+    def _connection_changed(self, session: WhipSession) -> None:
+        if session.ended or session.pc.connectionState not in ("failed", "closed"):
+            return
+        log.info("live stream %s: publisher connection %s", session.stream_id, session.pc.connectionState)
+        self._spawn(self._dropped(session))
+
+    async def _dropped(self, session: WhipSession) -> None:
+        await self._stop(session)
+        await asyncio.to_thread(self._release, session)
+        grace = self.runtime.settings.live_reconnect_grace_s
+        continuation = _Continuation(session.recorder.end_s, session.recorder.sequence)
+        self._continuations[session.stream_id] = continuation
+        loop = asyncio.get_running_loop()
+        continuation.timer = loop.call_later(grace, self._grace_over, session.stream_id)
+
+    def _grace_over(self, stream_id: str) -> None:
+        if self._continuations.pop(stream_id, None) is not None:
+            self._spawn(self._hand_off(stream_id))
+
+    async def _hand_off(self, stream_id: str) -> None:
+        try:
+            await asyncio.to_thread(hand_off, self.runtime, stream_id)
+        except Exception:
+            log.exception("live stream %s: handing the recording off failed", stream_id)
+
+    def _spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+        task: asyncio.Task[None] = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _ensure_health_loop(self) -> None:
+        if self._health is None or self._health.done():
+            self._health = asyncio.ensure_future(self._report_health())
+
+    async def _report_health(self) -> None:
+        while self.sessions:
+            await asyncio.sleep(_HEALTH_EVERY_S)
+            for session in list(self.sessions.values()):
+                health: dict[str, float | int] = dict(session.recorder.health().to_json())
+                health["packets_lost"] = await _packets_lost(session.pc)
+                await asyncio.to_thread(self._store_health, session.stream_id, health)
+
+    def _store_health(self, stream_id: str, health: dict[str, float | int]) -> None:
+        with transaction(self.runtime.sessions) as db:
+            live_service.record_health(db, stream_id, health)
+
+
+async def _packets_lost(pc: RTCPeerConnection) -> int:
+    lost = 0
+    for transceiver in pc.getTransceivers():
+        with contextlib.suppress(Exception):
+            stats = await transceiver.receiver.getStats()
+            lost += sum(getattr(s, "packetsLost", 0) or 0 for s in stats.values() if s.type == "inbound-rtp")
+    return lost
+
+
+def _prefer_recordable_codecs(transceiver: RTCRtpTransceiver, offer: Offer) -> None:
+    """Answer only with codecs the recorder keeps as they are: H.264 or VP8 (in the publisher's
+    order), Opus; RTX stays for retransmissions."""
+    capabilities = RTCRtpReceiver.getCapabilities(transceiver.kind)
+    if capabilities is None:
+        return
+    if transceiver.kind == "video":
+        rank = {name: n for n, name in enumerate(offer.video_codecs)}
+        wanted = [c for c in capabilities.codecs if c.name.lower() in {*VIDEO_CODECS, "rtx"}]
+        wanted.sort(key=lambda c: rank.get(VIDEO_CODECS.get(c.name.lower(), "h264"), len(rank)))
+    else:
+        wanted = [c for c in capabilities.codecs if c.name.lower() == "opus"]
+    transceiver.setCodecPreferences(wanted)
+
+
+def _negotiated_video(answer: str) -> VideoCodec | None:
+    for media in aiortc_sdp.SessionDescription.parse(answer).media:
+        if media.kind == "video":
+            for codec in media.rtp.codecs:
+                if codec.name.lower() in VIDEO_CODECS:
+                    return VIDEO_CODECS[codec.name.lower()]
+    return None
+
+
+async def start_live_node(runtime: Runtime) -> LiveNode:
+    """This process's live ingest; recordings a killed predecessor left are handed off meanwhile."""
+    node = LiveNode(runtime)
+    node._spawn(asyncio.to_thread(recover_orphans, runtime))
+    return node

@@ -1,0 +1,148 @@
+"""Live publishing in tests: a source with sync marks, FFmpeg's WHIP muxer, and A/V sync measurement.
+
+The source flashes a white frame and beeps at the same instants (every 2 s from 1 s) over speech, so a
+recording's A/V offset is the gap between the flashes and the beeps it contains.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import av
+import httpx
+import numpy as np
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
+from aiortc.contrib.media import MediaPlayer
+
+from tests.harness.media import FFMPEG, ffmpeg
+from tests.harness.speech import SpeechFactory
+
+MARK_EVERY_S = 2.0
+MARK_FIRST_S = 1.0
+
+
+def marked_source(folder: Path, speech: SpeechFactory, seconds: int, size: str = "1280x720") -> Path:
+    """H.264 constrained baseline 30 fps (no B-frames, GOP 1 s) with Opus: what WHIP carries."""
+    path = folder / f"live_source_{seconds}s_{size}.mkv"
+    if path.exists():
+        return path
+    talk, _ = speech.long_track(seconds)
+    flash = f"between(mod(t-{MARK_FIRST_S},{MARK_EVERY_S}),0,0.099)*gte(t,{MARK_FIRST_S})"
+    beep = f"between(mod(t-{MARK_FIRST_S},{MARK_EVERY_S}),0,0.1)*gte(t,{MARK_FIRST_S})"
+    ffmpeg(
+        "-f", "lavfi", "-i", f"testsrc2=size={size}:rate=30:duration={seconds}",
+        "-f", "lavfi", "-i", f"aevalsrc='0.8*{beep}*sin(2*PI*1000*t)':s=48000:d={seconds}",
+        "-i", str(talk),
+        "-filter_complex",
+        f"[0:v]drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='{flash}'[v];"
+        "[2:a]aresample=48000,volume=0.15,apad[s];[1:a][s]amix=inputs=2:duration=first:normalize=0[a]",
+        "-map", "[v]", "-map", "[a]", "-t", str(seconds),
+        "-c:v", "libx264", "-profile:v", "baseline", "-bf", "0", "-g", "30", "-preset", "veryfast",
+        "-b:v", "2500k", "-maxrate", "2500k", "-bufsize", "2500k",
+        "-c:a", "libopus", "-b:a", "96k", "-ac", "2", "-ar", "48000",
+        str(path),
+    )  # fmt: skip
+    return path
+
+
+def publish(source: Path, url: str, key: str, loops: int = 0) -> subprocess.Popen[bytes]:
+    """FFmpeg's own WHIP muxer sends `source` in real time without re-encoding it."""
+    return subprocess.Popen(
+        [
+            FFMPEG, "-hide_banner", "-loglevel", "warning", "-re", "-stream_loop", str(loops),
+            "-i", str(source), "-c", "copy", "-authorization", key, "-f", "whip", url,
+        ],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+
+
+def wait_for(client: httpx.Client, path: str, done: str, timeout: float = 120) -> dict[str, Any]:
+    """Poll `path` until the field `done` is truthy; returns the last body."""
+    deadline = time.monotonic() + timeout
+    body: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        body = client.get(path).json()
+        if body.get(done):
+            return body
+        time.sleep(0.3)
+    raise AssertionError(f"{path} never had {done}: {body}")
+
+
+def flash_times(path: Path) -> list[float]:
+    """When the picture turns white (onsets only)."""
+    times, lit = [], False
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        for frame in container.decode(stream):
+            luma = frame.to_ndarray(format="gray")
+            now_lit = float(luma.mean()) > 200
+            if now_lit and not lit and frame.time is not None:
+                times.append(float(frame.time))
+            lit = now_lit
+    return times
+
+
+def beep_times(path: Path) -> list[float]:
+    """When the loud 1 kHz beeps start (speech is mixed 15 dB lower)."""
+    times: list[float] = []
+    quiet_until = -1.0
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        for frame in container.decode(stream):
+            if frame.time is None:
+                continue
+            samples = frame.to_ndarray()
+            mono = np.abs(samples).max(axis=0) if samples.ndim > 1 else np.abs(samples)
+            loud = np.nonzero(mono > 0.5)[0]
+            if loud.size:
+                at = float(frame.time) + int(loud[0]) / frame.sample_rate
+                if at > quiet_until:
+                    times.append(at)
+                quiet_until = at + 0.5
+    return times
+
+
+def av_offsets(path: Path) -> list[float]:
+    """Seconds by which each beep follows its flash."""
+    flashes, beeps = flash_times(path), beep_times(path)
+    offsets = []
+    for flash in flashes:
+        nearest = min(beeps, key=lambda beep: abs(beep - flash), default=None)
+        if nearest is not None and abs(nearest - flash) < MARK_EVERY_S / 2:
+            offsets.append(nearest - flash)
+    return offsets
+
+
+async def publish_with_aiortc(url: str, key: str, source: Path, send_s: float) -> int:
+    """A second real WebRTC stack: an aiortc peer sends `source` as VP8 + Opus for `send_s` seconds,
+    then ends the session with DELETE; returns the DELETE's status."""
+    player = MediaPlayer(str(source))
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))  # [] and not None: no public STUN server
+    try:
+        assert player.video is not None
+        assert player.audio is not None
+        video = pc.addTransceiver(player.video, direction="sendonly")
+        pc.addTransceiver(player.audio, direction="sendonly")
+        capabilities = RTCRtpSender.getCapabilities("video")
+        assert capabilities is not None
+        video.setCodecPreferences(
+            [c for c in capabilities.codecs if c.mimeType in ("video/VP8", "video/rtx")]
+        )
+        await pc.setLocalDescription(await pc.createOffer())
+        headers = {"Content-Type": "application/sdp", "Authorization": f"Bearer {key}"}
+        async with httpx.AsyncClient(timeout=20) as http:
+            answer = await http.post(url, content=pc.localDescription.sdp, headers=headers)
+            assert answer.status_code == 201, answer.text
+            await pc.setRemoteDescription(RTCSessionDescription(answer.text, "answer"))
+            await asyncio.sleep(send_s)
+            resource = httpx.URL(url).join(answer.headers["location"])
+            return (await http.delete(resource)).status_code
+    finally:
+        await pc.close()
+        if player.video is not None:
+            player.video.stop()
