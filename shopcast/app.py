@@ -18,12 +18,14 @@ from shopcast import __version__
 from shopcast.api.metrics import Metrics, MetricsMiddleware, install_job_collector
 from shopcast.api.metrics import router as metrics_router
 from shopcast.api.ratelimit import RateLimitMiddleware
+from shopcast.api.request_id import RequestIdMiddleware
 from shopcast.auth.api import router as admin_router
 from shopcast.celery_app import configure_celery
 from shopcast.errors import install_error_handlers
 from shopcast.jobs import dispatch
 from shopcast.runtime import build_runtime
 from shopcast.settings import Settings, load_settings
+from shopcast.telemetry.broker_metrics import BrokerQueueCollector
 from shopcast.webhooks.api import router as webhooks_router
 from studio_booking.api import router as studio_router
 from transcode.clip_playback_api import router as clip_playback_router
@@ -43,6 +45,7 @@ _TUS_HEADERS = [
     "Tus-Max-Size",
     "Tus-Checksum-Algorithm",
     "Retry-After",
+    "X-Request-ID",
 ]
 
 
@@ -56,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     runtime = build_runtime(settings)
     metrics = Metrics()
     install_job_collector(metrics, runtime.sessions)
+    metrics.registry.register(BrokerQueueCollector(settings.effective_broker_url))
     install_live_collector(metrics.registry, runtime.sessions)
     configure_celery(settings)
     dispatch.install()
@@ -83,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_headers=["*"],
         expose_headers=[*_TUS_HEADERS, "ETag", "Link", "Accept-Post"],
     )
+    app.add_middleware(RequestIdMiddleware)  # outermost: every answer, errors and CORS included
 
     @app.get("/healthz", response_model=Health, tags=["ops"])
     def healthz() -> Health:

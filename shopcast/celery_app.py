@@ -8,6 +8,7 @@ from kombu import Exchange, Queue
 from shopcast.jobs import filesystem_transport
 from shopcast.jobs.registry import QUEUES
 from shopcast.settings import Settings
+from shopcast.telemetry import context
 
 celery_app = Celery("shopcast", include=["shopcast.jobs.tasks"])
 RUN_JOB_TASK = "shopcast.run_job"
@@ -53,11 +54,19 @@ def configure_celery(settings: Settings) -> Celery:
 
 
 def send_job(job_id: str, queue: str) -> None:
-    celery_app.send_task(RUN_JOB_TASK, args=[job_id], queue=queue, routing_key=queue)
+    celery_app.send_task(RUN_JOB_TASK, args=[job_id], queue=queue, routing_key=queue, headers=_trace())
+
+
+def _trace() -> dict[str, str]:
+    """Message headers that carry the current request ID to the worker (its logs show it)."""
+    request_id = context.current().get("request_id")
+    return {"request_id": request_id} if request_id else {}
 
 
 DELIVER_WEBHOOK_TASK = "shopcast.deliver_webhook"
 
 
 def send_webhook(message_id: str) -> None:
-    celery_app.send_task(DELIVER_WEBHOOK_TASK, args=[message_id], queue="webhooks", routing_key="webhooks")
+    celery_app.send_task(
+        DELIVER_WEBHOOK_TASK, args=[message_id], queue="webhooks", routing_key="webhooks", headers=_trace()
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -98,6 +98,13 @@ class Settings(BaseSettings):
     stream_key_grace_minutes: int = 15
 
     worker_concurrency: int = Field(default=2, ge=1)
+
+    # operations: log format and level for every process; a worker serves its metrics on this port
+    # (0: off) for Prometheus, bound to worker_metrics_host (0.0.0.0 in containers)
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    worker_metrics_host: str = "127.0.0.1"
+    worker_metrics_port: int = Field(default=0, ge=0, le=65535)
 
     @field_validator("webhook_retry_schedule_s", mode="before")
     @classmethod

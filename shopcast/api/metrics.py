@@ -1,4 +1,8 @@
-"""Prometheus metrics: HTTP traffic, upload bytes, and job counts by kind and state."""
+"""Prometheus metrics: HTTP traffic, upload bytes, job counts by kind and state, queue depths.
+
+Workers export their own (job durations and outcomes, speed, webhook deliveries): see
+`shopcast.telemetry.worker_metrics`.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shopcast.jobs.models import Job
+from shopcast.telemetry.queue_metrics import QueueCollector
 
 
 class Metrics:
@@ -53,6 +58,7 @@ class _JobCollector(Collector):
 
 def install_job_collector(metrics: Metrics, sessions: sessionmaker[Session]) -> None:
     metrics.registry.register(_JobCollector(sessions))
+    metrics.registry.register(QueueCollector(sessions))
 
 
 class MetricsMiddleware:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from shopcast.settings import load_settings
+from shopcast.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from transcode.whisper_model import ModelStatus
@@ -38,13 +38,17 @@ def api(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     """Serve the HTTP API (production: one of many API processes)."""
     import uvicorn
 
+    from shopcast.telemetry.logs import logging_config
+
+    settings = load_settings()
     uvicorn.run(
         "shopcast.app:create_app",
         factory=True,
         host=host,
         port=port,
         workers=workers,
-        log_level="info",
+        log_config=logging_config(settings),
+        log_level=settings.log_level,
         timeout_graceful_shutdown=10,
     )
 
@@ -54,13 +58,25 @@ def worker(
     queues: Annotated[str, typer.Option(help="Comma-separated queues to consume.")] = ALL_QUEUES,
     concurrency: Annotated[int | None, typer.Option(help="Parallel jobs (default: settings).")] = None,
     name: Annotated[str | None, typer.Option(help="Worker node name.")] = None,
+    metrics_port: Annotated[
+        int | None, typer.Option(help="Serve Prometheus metrics on this port (0: off; default: settings).")
+    ] = None,
 ) -> None:
     """Run a Celery worker on the given queues."""
+    settings = load_settings()
+    port = settings.worker_metrics_port if metrics_port is None else metrics_port
+    if port:
+        _prepare_worker_metrics(settings)
     from shopcast.celery_app import configure_celery
 
-    settings = load_settings()
     celery = configure_celery(settings)
     import shopcast.jobs.tasks  # noqa: F401  (registers the task and the sweeper)
+
+    _worker_logging(settings)
+    if port:
+        from shopcast.telemetry.worker_metrics import start_exporter
+
+        start_exporter(settings.worker_metrics_host, port)
 
     argv = [
         "worker",
@@ -207,6 +223,24 @@ def _describe_model(status: ModelStatus) -> list[str]:
         lines.append(f"problem: {status.problem}")
     lines.append(f"ready: {'yes' if status.ready else 'no'}")
     return lines
+
+
+def _prepare_worker_metrics(settings: Settings) -> None:
+    """Multiprocess metrics in this worker's scratch space, which the sweeper removes once it is gone;
+    before anything imports prometheus_client."""
+    from shopcast.jobs.scratch import process_scratch
+    from shopcast.telemetry.multiprocess import prepare_multiprocess
+
+    prepare_multiprocess(process_scratch(settings) / "metrics")
+
+
+def _worker_logging(settings: Settings) -> None:
+    """Celery leaves logging alone when someone answers its setup_logging signal."""
+    from celery.signals import setup_logging
+
+    from shopcast.telemetry.logs import configure_logging
+
+    setup_logging.connect(lambda **_: configure_logging(settings), weak=False)
 
 
 def _state_dir() -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from shopcast.db import transaction
 from shopcast.jobs.errors import JobRejected
@@ -11,6 +12,7 @@ from shopcast.jobs.models import Job, JobState
 from shopcast.jobs.registry import JobContext, lookup
 from shopcast.jobs.service import claim, finish, heartbeat, requeue
 from shopcast.runtime import Runtime
+from shopcast.telemetry.worker_metrics import job_finished
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,11 @@ class _Heartbeat:
 
     def report(self, progress: float, speed: float | None = None) -> None:
         self._progress, self._speed = progress, speed
+
+    @property
+    def speed(self) -> float | None:
+        """The last speed the handler reported, if any."""
+        return self._speed
 
     def __enter__(self) -> _Heartbeat:
         self._thread.start()
@@ -74,14 +81,18 @@ def execute(runtime: Runtime, job_id: str, worker: str) -> None:
         )
     if attempts > max_attempts:
         give_up(runtime, job_id, token, "attempts_exhausted", f"gave up after {max_attempts} attempts")
+        job_finished(kind.name, "failed", 0.0)
         return
     beat = _Heartbeat(runtime, job_id, token)
     context = JobContext(job_id, asset_id, beat.report, worker=worker, params=params)
+    started = time.monotonic()
+    log.info("job %s (%s) attempt %d started on %s", job_id, kind.name, attempts, worker)
     try:
         with beat:
             finisher = kind.handler(context)
     except JobRejected as exc:
         give_up(runtime, job_id, token, exc.code, exc.message)
+        job_finished(kind.name, "rejected", time.monotonic() - started)
         return
     except Exception as exc:
         log.exception("job %s (%s) attempt %d failed", job_id, kind.name, attempts)
@@ -91,14 +102,21 @@ def execute(runtime: Runtime, job_id: str, worker: str) -> None:
         else:
             with transaction(runtime.sessions) as session:
                 requeue(session, job_id, token, "retrying", message)
+        job_finished(
+            kind.name, "failed" if attempts >= max_attempts else "retried", time.monotonic() - started
+        )
         return
     with transaction(runtime.sessions) as session:
         if not finish(session, job_id, token, JobState.succeeded):
             log.warning("job %s lost its claim before finishing; its results are dropped", job_id)
+            job_finished(kind.name, "lost", time.monotonic() - started)
             return
         job = session.get(Job, job_id)
         assert job is not None
         finisher(session, job)
+    elapsed = time.monotonic() - started
+    job_finished(kind.name, "succeeded", elapsed, beat.speed)
+    log.info("job %s (%s) succeeded in %.1f s", job_id, kind.name, elapsed)
     for callback in context.on_committed:
         try:
             callback()

@@ -7,6 +7,7 @@ import socket
 from datetime import timedelta
 from typing import Any
 
+from celery import Task
 from celery.signals import worker_process_init, worker_ready, worker_shutdown
 
 import ingest.tasks  # noqa: F401  (registers the probe job and upload expiry)
@@ -20,6 +21,7 @@ from shopcast.jobs import dispatch
 from shopcast.jobs.execution import execute
 from shopcast.jobs.sweeper import SweeperThread, register_periodic
 from shopcast.runtime import Runtime, current_runtime, reset_after_fork
+from shopcast.telemetry import context
 
 dispatch.install()
 
@@ -33,9 +35,11 @@ register_periodic("forget_idempotency_keys", _forget_idempotency_keys)
 _sweeper: SweeperThread | None = None
 
 
-@celery_app.task(name=RUN_JOB_TASK, acks_late=True, reject_on_worker_lost=True)
-def run_job(job_id: str) -> None:
-    execute(current_runtime(), job_id, f"{socket.gethostname()}:{os.getpid()}")
+@celery_app.task(name=RUN_JOB_TASK, acks_late=True, reject_on_worker_lost=True, bind=True)
+def run_job(self: Task[[str], None], job_id: str) -> None:
+    # The request ID travels in the message headers (see shopcast.celery_app.send_job).
+    with context.bound(request_id=getattr(self.request, "request_id", None), job_id=job_id):
+        execute(current_runtime(), job_id, f"{socket.gethostname()}:{os.getpid()}")
 
 
 @worker_process_init.connect

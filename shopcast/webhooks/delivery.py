@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from shopcast.db import rows_affected, transaction, utcnow
 from shopcast.runtime import Runtime
 from shopcast.settings import Settings
+from shopcast.telemetry.worker_metrics import webhook_attempted
 from shopcast.webhooks.address_guard import UnsafeWebhookUrl, parse_target, resolve
 from shopcast.webhooks.models import MessageState, WebhookAttempt, WebhookEndpoint, WebhookMessage
 from shopcast.webhooks.service import live_secrets, still_listening
@@ -65,6 +66,7 @@ def deliver(runtime: Runtime, message_id: str) -> None:
         outcome = Outcome(None, 0.0, "", refusal)
     else:
         outcome = send(runtime.settings, claimed)
+    webhook_attempted(outcome.status_code, outcome.latency_ms / 1000, outcome.error)
     with transaction(runtime.sessions) as session:
         _record(session, runtime.settings, claimed, outcome)
 

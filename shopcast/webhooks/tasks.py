@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from celery import Task
+
 from shopcast.celery_app import DELIVER_WEBHOOK_TASK, celery_app, send_webhook
 from shopcast.db import transaction, utcnow
 from shopcast.jobs.sweeper import register_periodic
 from shopcast.runtime import Runtime, current_runtime
+from shopcast.telemetry import context
 from shopcast.webhooks.delivery import deliver, due_messages, release_expired_leases
 
 
 # A hard limit beside the delivery's own deadline: nothing a receiver does holds a worker for long.
-@celery_app.task(name=DELIVER_WEBHOOK_TASK, acks_late=True, reject_on_worker_lost=True, time_limit=120)
-def deliver_webhook(message_id: str) -> None:
-    deliver(current_runtime(), message_id)
+@celery_app.task(
+    name=DELIVER_WEBHOOK_TASK, acks_late=True, reject_on_worker_lost=True, time_limit=120, bind=True
+)
+def deliver_webhook(self: Task[[str], None], message_id: str) -> None:
+    with context.bound(request_id=getattr(self.request, "request_id", None), message_id=message_id):
+        deliver(current_runtime(), message_id)
 
 
 def sweep_webhooks(runtime: Runtime) -> None:

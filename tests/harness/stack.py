@@ -86,14 +86,16 @@ class Stack:
         queues: str = ALL_QUEUES,
         concurrency: int = 2,
         cpu: int | None = None,
+        env: dict[str, str] | None = None,
     ) -> None:
-        """Start a worker; `cpu` pins its whole process tree (FFmpeg included) to one core."""
+        """Start a worker; `cpu` pins its whole process tree (FFmpeg included) to one core; `env` adds
+        to the stack's environment for this worker alone."""
         pin = ["taskset", "-c", str(cpu)] if cpu is not None else []
         log = (self.log_dir / f"{name}.log").open("ab")
         self.processes[name] = subprocess.Popen(
             [*pin, sys.executable, "-m", "shopcast.cli.main", "worker", "--queues", queues,
              "--concurrency", str(concurrency), "--name", f"{name}-{self.name}@%h"],
-            env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            env={**self.env, **(env or {})}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
 
     def start_workers(self) -> None:
