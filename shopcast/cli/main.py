@@ -99,6 +99,24 @@ def up(host: str = "127.0.0.1", port: int = 8000) -> None:
     raise typer.Exit(run_supervised(load_settings(), host, port))
 
 
+@app.command()
+def doctor(
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines instead of a table.")] = False,
+) -> None:
+    """Check settings, database, broker, storage, FFmpeg, the speech model and disk; exits 1 on a failure."""
+    from pydantic import ValidationError
+
+    from shopcast.cli.doctor import Check, print_checks, run_checks
+
+    try:
+        checks = run_checks(load_settings())
+    except ValidationError as exc:
+        detail = str(exc).replace("\n", " ")[:500]
+        checks = [Check("settings", "fail", detail, "fix the SHOPCAST_ variables it names")]
+    print_checks(checks, as_json)
+    raise typer.Exit(1 if any(check.status == "fail" for check in checks) else 0)
+
+
 @users_app.command("create")
 def users_create(
     name: Annotated[str, typer.Option(help="Unique user name.")],
