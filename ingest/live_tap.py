@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import queue
+import random
 import threading
+import time
 from typing import Any, Protocol
 
 import aioice.ice
+import aioice.stun
 import aiortc.rtcrtpreceiver as receiver_module
 from aiortc.rtcrtpreceiver import RTCRtpReceiver
 from aiortc.rtp import AnyRtcpPacket, RtcpSrPacket
@@ -135,6 +138,42 @@ def request_keyframe(receiver: RTCRtpReceiver, loop: asyncio.AbstractEventLoop) 
     asyncio.run_coroutine_threadsafe(receiver._send_rtcp_pli(sources[0].source), loop)
 
 
+# RFC 7675 consent freshness: aioice asks the remote peer every ~5 s and closes the connection after
+# 6 unanswered checks. FFmpeg's whip muxer answers none, so every FFmpeg publisher was cut off after
+# about 30 s. A peer that keeps sending us media on the pair has plainly not withdrawn consent, so
+# a check goes unanswered without counting against it while media has arrived since the last one.
+_original_data_received = aioice.ice.Connection.data_received
+
+
+def _data_received(self: aioice.ice.Connection, data: bytes, component: int) -> None:
+    self._shopcast_media_at = time.monotonic()  # type: ignore[attr-defined]
+    _original_data_received(self, data, component)
+
+
+async def _query_consent(self: aioice.ice.Connection) -> None:
+    assert self.remote_password is not None
+    failures = 0
+    while True:
+        jitter = 0.8 + 0.4 * random.random()  # noqa: S311 - spreading checks, not a secret
+        await asyncio.sleep(aioice.ice.CONSENT_INTERVAL * jitter)
+        asked_at = time.monotonic()
+        for pair in self._nominated.values():
+            request = self.build_request(pair, nominate=False)
+            try:
+                await pair.protocol.request(
+                    request, pair.remote_addr, integrity_key=self.remote_password.encode(), retransmissions=0
+                )
+                failures = 0
+            except aioice.stun.TransactionError:
+                media_at = getattr(self, "_shopcast_media_at", 0.0)
+                recent = asked_at - aioice.ice.CONSENT_INTERVAL * 2
+                failures = 0 if media_at >= recent else failures + 1
+            if failures >= aioice.ice.CONSENT_FAILURES:
+                self._query_consent_task = None
+                await self.close()
+                return
+
+
 def install(hosts: list[str]) -> None:
     """Patch aiortc once per process; with `hosts`, gather and advertise only those addresses."""
     global _installed
@@ -148,6 +187,8 @@ def install(hosts: list[str]) -> None:
     if _installed:
         return
     receiver_module.decoder_worker = _recording_worker
+    aioice.ice.Connection.data_received = _data_received  # type: ignore[method-assign]
+    aioice.ice.Connection.query_consent = _query_consent  # type: ignore[method-assign]
     RTCRtpReceiver._handle_rtcp_packet = _handle_rtcp_packet  # type: ignore[method-assign]
     RTCRtpReceiver._send_rtcp_pli = _send_rtcp_pli  # type: ignore[method-assign]
     _installed = True
