@@ -94,7 +94,7 @@ async def create_instant_clip(
     return await asyncio.to_thread(instant_clip, _runtime(request), user, stream_id, body, live)
 
 
-def _preview_dir(request: Request, stream_id: str, token: str) -> tuple[LiveView, bool]:
+def _preview_dir(request: Request, stream_id: str, token: str) -> LiveView:
     runtime = _runtime(request)
     if not verify(runtime.settings.secret_key, preview_subject(stream_id), token):
         raise Forbidden("this preview link is invalid or has expired", code="invalid_token")
@@ -102,14 +102,14 @@ def _preview_dir(request: Request, stream_id: str, token: str) -> tuple[LiveView
     view = node.live_view(stream_id) if node is not None else None
     if view is None:
         raise NotFound("this stream is not being recorded here (it ended, or another node records it)")
-    return view, node is not None and not node.is_publishing(stream_id)
+    return view
 
 
 @router.get("/{stream_id}/preview.m3u8", responses=_ERRORS)
 def live_preview(request: Request, stream_id: StreamId, token: Token = "") -> Response:
     """Low-latency HLS of the incoming stream for a PD's monitor (H.264 streams), signed like playback."""
-    view, finished = _preview_dir(request, stream_id, token)
-    playlist = preview_playlist(view.directory, finished)
+    # Never ENDLIST while the view exists: a publisher may come back within the grace period.
+    playlist = preview_playlist(_preview_dir(request, stream_id, token).directory, finished=False)
     if playlist is None:
         raise NotFound("no preview yet: the first segment is still being recorded (or the stream is VP8)")
     headers = {"Cache-Control": "no-cache"}
@@ -118,8 +118,7 @@ def live_preview(request: Request, stream_id: StreamId, token: Token = "") -> Re
 
 @router.get("/{stream_id}/preview/{name}", responses=_ERRORS)
 def live_preview_segment(request: Request, stream_id: StreamId, name: str, token: Token = "") -> Response:
-    view, _ = _preview_dir(request, stream_id, token)
-    path = preview_segment(view.directory, name)
+    path = preview_segment(_preview_dir(request, stream_id, token).directory, name)
     if path is None:
         raise NotFound("no such preview segment (it may have slid out of the window)")
     return FileResponse(path, media_type="video/mp2t", headers={"Cache-Control": "private, max-age=60"})

@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 from ingest.live_recording import remux, segment_files
-from ingest.live_service import RecordingFile, end_with_asset, orphaned_streams
+from ingest.live_service import RecordingFile, begin_hand_off, end_with_asset, orphaned_streams
 from ingest.models import source_key
 from shopcast.db import transaction
 from shopcast.ids import new_id
@@ -24,11 +24,16 @@ def recording_dir(runtime: Runtime, stream_id: str) -> Path:
     return runtime.settings.live_dir / stream_id
 
 
-def hand_off(runtime: Runtime, stream_id: str) -> None:
-    """Turn the stream's recording into an asset and end the stream; safe to call more than once."""
+def hand_off(runtime: Runtime, stream_id: str, publisher: str | None) -> None:
+    """Turn the stream's recording into an asset and end the stream, once. `publisher` is the
+    stream's `session_id` as the caller knows it (None after a drop): if it changed, someone
+    reconnected and the recording goes on."""
+    with transaction(runtime.sessions) as session:
+        if not begin_hand_off(session, stream_id, publisher):
+            return
     directory = recording_dir(runtime, stream_id)
     asset_id = new_id()
-    joined = remux(segment_files(directory), directory / "recording.mkv")
+    joined = remux(segment_files(directory), directory / "recording.joined.mkv")
     recording = None
     if joined is not None:
         runtime.store.put_file(source_key(asset_id), joined.path, "video/x-matroska")
@@ -43,13 +48,13 @@ def hand_off(runtime: Runtime, stream_id: str) -> None:
     shutil.rmtree(directory, ignore_errors=True)
 
 
-def recover_orphans(runtime: Runtime) -> list[str]:
+def recover_orphans(runtime: Runtime) -> list[tuple[str, str | None]]:
     """Hand off the streams this node was recording when its process died; returns their ids."""
     with transaction(runtime.sessions) as session:
         orphans = orphaned_streams(session, runtime.settings.live_dir)
-    for stream_id in orphans:
+    for stream_id, publisher in orphans:
         try:
-            hand_off(runtime, stream_id)
+            hand_off(runtime, stream_id, publisher)
         except Exception:
             log.exception("live stream %s: recovering its recording failed", stream_id)
     return orphans

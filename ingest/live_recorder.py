@@ -34,6 +34,8 @@ VideoCodec = Literal["h264", "vp8"]
 INDEX_NAME = "segments.jsonl"
 _KEYFRAME_REQUEST_EVERY_S = 1.0
 _HEALTH_WINDOW_S = 5.0
+# Frames held while waiting for sender reports: past this, tracks are aligned by first arrival.
+MAX_HELD_BYTES = 16 * 1024 * 1024
 
 
 def segment_suffix(video_codec: VideoCodec) -> str:
@@ -202,6 +204,7 @@ class LiveRecorder:
             self._clocks["video"] = _TrackClock(90000)
         self._synced = False
         self._held: list[tuple[TrackKind, int, bytes, float]] = []
+        self._held_bytes = 0
         self._segment: _Segment | None = None
         self._need_keyframe = video_codec is not None
         self._last_keyframe_request = 0.0
@@ -232,22 +235,22 @@ class LiveRecorder:
                 self._emit(kind, ticks, data)
                 return
             self._held.append((kind, ticks, data, now))
-            if self._sync_ready(now):
+            self._held_bytes += len(data)
+            if self._sync_ready(now) or self._held_bytes > MAX_HELD_BYTES:
                 self._sync()
+
+    # The next two run on the event loop: they only set a field (no lock, no I/O), and the
+    # receiver threads act on it with their next frame.
 
     def sender_report(self, kind: TrackKind, ntp_s: float, ticks: int) -> None:
         """An RTCP sender report, its RTP time already made relative to the track's first frame."""
-        with self._lock:
-            if kind in self._clocks:
-                self._clocks[kind].report = (ntp_s, ticks)
-            if not self._synced and self._sync_ready(time.monotonic()):
-                self._sync()
+        if kind in self._clocks:
+            self._clocks[kind].report = (ntp_s, ticks)
 
     def frames_lost(self) -> None:
         """aiortc lost part of a video frame: what follows refers to it, so wait for a keyframe."""
-        with self._lock:
-            if self.video_codec is not None:
-                self._need_keyframe = True
+        if self.video_codec is not None:
+            self._need_keyframe = True
 
     def silent_for_s(self) -> float:
         """Seconds since the last frame arrived (or since the recorder started, if none has)."""
@@ -301,7 +304,7 @@ class LiveRecorder:
             clocks[kind].offset_s = start - origin
         log.info("live recording %s: tracks aligned by %s: %s", self.directory.name, how, starts)
         self._synced = True
-        held, self._held = self._held, []
+        held, self._held, self._held_bytes = self._held, [], 0
         for kind, ticks, data, _ in sorted(held, key=lambda h: h[3]):
             self._emit(kind, ticks, data)
 

@@ -8,6 +8,7 @@ A segment cut short by a killed process is read up to its last whole packet.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,11 +16,9 @@ import av
 from av.container import InputContainer
 from av.stream import Stream
 
-from ingest.live_recorder import INDEX_NAME
-
 log = logging.getLogger(__name__)
 
-_SUFFIXES = (".ts", ".mkv")
+SEGMENT_NAME = re.compile(r"^\d{6}\.(ts|mkv)$")
 
 
 @dataclass(frozen=True)
@@ -33,7 +32,13 @@ def segment_files(directory: Path) -> list[Path]:
     """The recording's segments in order (their names are zero-padded sequence numbers)."""
     if not directory.is_dir():
         return []
-    return sorted(p for p in directory.iterdir() if p.suffix in _SUFFIXES and p.name != INDEX_NAME)
+    return sorted(p for p in directory.iterdir() if SEGMENT_NAME.match(p.name))
+
+
+def next_sequence(directory: Path) -> int:
+    """The number after the last segment written (0 for a new recording): never overwrite one."""
+    segments = segment_files(directory)
+    return int(segments[-1].name.split(".")[0]) + 1 if segments else 0
 
 
 def _open(path: Path) -> InputContainer | None:

@@ -7,7 +7,9 @@ period ends; `ended` is reached once, by compare-and-set, together with the asse
 
 from __future__ import annotations
 
+import os
 import secrets
+import socket
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -28,6 +30,8 @@ from shopcast.settings import Settings
 from studio_booking.stream_keys import booking_for_stream_key
 
 KEY_PREFIX = "lk_"
+# `session_id` while a node turns the recording into an asset: no publisher may claim the stream.
+HANDING_OFF = "handing-off"
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,11 @@ def stream_for_key(session: Session, key: str, now: datetime, settings: Settings
             "this live stream has ended and its recording is an asset; create a new live stream",
             code="stream_ended",
         )
+    if stream.session_id == HANDING_OFF:
+        raise Conflict(
+            "this live stream has just ended and its recording is being saved; create a new live stream",
+            code="stream_ending",
+        )
     if stream.session_id is not None:
         raise Conflict(
             "someone is already live with this stream key; stop that broadcast first",
@@ -99,7 +108,27 @@ def stream_for_key(session: Session, key: str, now: datetime, settings: Settings
     return stream
 
 
-def claim(session: Session, stream_id: str, session_id: str, node: Path) -> bool:
+def node_id(live_dir: Path) -> str:
+    """Which process records here: host, pid and its recordings folder."""
+    return f"{socket.gethostname()}:{os.getpid()}:{live_dir}"
+
+
+def _node_gone(node: str | None, live_dir: Path) -> bool:
+    """Whether `node` recorded into this folder on this host and its process has died."""
+    host, _, rest = (node or "").partition(":")
+    pid, _, folder = rest.partition(":")
+    if host != socket.gethostname() or folder != str(live_dir) or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def claim(session: Session, stream_id: str, session_id: str, node: str) -> bool:
     """Make `session_id` the stream's publisher if nobody else got there first."""
     now = utcnow()
     won = session.execute(
@@ -109,7 +138,7 @@ def claim(session: Session, stream_id: str, session_id: str, node: Path) -> bool
             LiveStream.session_id.is_(None),
             LiveStream.state.in_([LiveState.idle, LiveState.live]),
         )
-        .values(state=LiveState.live, session_id=session_id, node=str(node))
+        .values(state=LiveState.live, session_id=session_id, node=node)
     )
     if rows_affected(won) != 1:
         return False
@@ -144,6 +173,18 @@ def stream_row(session: Session, stream_id: str) -> LiveStream | None:
     return session.get(LiveStream, stream_id)
 
 
+def begin_hand_off(session: Session, stream_id: str, publisher: str | None) -> bool:
+    """Take the stream from its last publisher (`session_id` as the caller last saw it) for the
+    hand-off; False if someone reconnected or another hand-off got there first."""
+    held = LiveStream.session_id.is_(None) if publisher is None else LiveStream.session_id == publisher
+    won = session.execute(
+        update(LiveStream)
+        .where(LiveStream.id == stream_id, LiveStream.state == LiveState.live, held)
+        .values(session_id=HANDING_OFF)
+    )
+    return rows_affected(won) == 1
+
+
 def end_with_asset(
     session: Session, settings: Settings, stream_id: str, recording: RecordingFile | None
 ) -> bool:
@@ -154,10 +195,12 @@ def end_with_asset(
     stream = session.get(LiveStream, stream_id)
     if stream is None or stream.state is LiveState.ended:
         return False
+    # Nothing recorded (ICE never connected, no picture): the stream is `idle` again, key reusable.
+    after = LiveState.ended if recording is not None else LiveState.idle
     won = session.execute(
         update(LiveStream)
-        .where(LiveStream.id == stream_id, LiveStream.state != LiveState.ended)
-        .values(state=LiveState.ended, session_id=None, ended_at=utcnow())
+        .where(LiveStream.id == stream_id, LiveStream.session_id == HANDING_OFF)
+        .values(state=after, session_id=None, ended_at=utcnow() if recording else None)
     )
     if rows_affected(won) != 1:
         return False
@@ -189,12 +232,12 @@ def end_with_asset(
     return True
 
 
-def orphaned_streams(session: Session, node: Path) -> list[str]:
-    """Streams this node was recording when it stopped: still live, left by a process that died."""
-    rows = session.scalars(
-        select(LiveStream.id).where(LiveStream.state == LiveState.live, LiveStream.node == str(node))
-    )
-    return list(rows)
+def orphaned_streams(session: Session, live_dir: Path) -> list[tuple[str, str | None]]:
+    """(stream, its last session) for streams recorded into `live_dir` on this host by a process that
+    has died; they are still `live`, their segments are on this disk."""
+    columns = select(LiveStream.id, LiveStream.session_id, LiveStream.node)
+    rows = session.execute(columns.where(LiveStream.state == LiveState.live))
+    return [(stream_id, session_id) for stream_id, session_id, node in rows if _node_gone(node, live_dir)]
 
 
 def to_out(stream: LiveStream, settings: Settings, preview_hls: str | None) -> LiveStreamOut:

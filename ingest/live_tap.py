@@ -15,6 +15,7 @@ and advertises can be set (`SHOPCAST_WEBRTC_HOSTS`; tests use 127.0.0.1).
 from __future__ import annotations
 
 import asyncio
+import logging
 import queue
 import random
 import threading
@@ -28,6 +29,7 @@ from aiortc.rtcrtpreceiver import RTCRtpReceiver
 from aiortc.rtp import AnyRtcpPacket, RtcpSrPacket
 
 _NTP_FRACTION = float(1 << 32)
+log = logging.getLogger(__name__)
 
 
 class FrameSink(Protocol):
@@ -79,13 +81,20 @@ def _recording_worker(
     if sink is None:
         _original_worker(loop, input_q, output_q, decode_error)
         return
+    broken = False
     while True:
         task = input_q.get()
         if task is None:
             asyncio.run_coroutine_threadsafe(output_q.put(None), loop)  # ends the track, as aiortc does
             return
         _codec, encoded_frame = task
-        sink.frame(encoded_frame.timestamp, encoded_frame.data)
+        if broken:
+            continue  # keep draining aiortc's queue, which would otherwise grow without bound
+        try:
+            sink.frame(encoded_frame.timestamp, encoded_frame.data)
+        except Exception:
+            log.exception("live recording: a track's recording failed; its frames are dropped from now")
+            broken = True
         with _sinks_lock:
             early = _early_reports.pop(id(output_q), None)
         if early is not None:

@@ -6,6 +6,7 @@ with 400 (not an SDP, no media, no video) or 415 (only codecs we cannot record),
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from aiortc import sdp
@@ -15,6 +16,7 @@ from shopcast.errors import ShopcastError
 
 VIDEO_CODECS: dict[str, VideoCodec] = {"h264": "h264", "vp8": "vp8"}
 AUDIO_CODECS = frozenset({"opus"})
+_CODEC_LINE = re.compile(r"^a=(?:rtpmap|fmtp|rtcp-fb):(\d+)[ ]")
 
 
 class InvalidOffer(ShopcastError, ValueError):
@@ -56,4 +58,35 @@ def parse_offer(text: str) -> Offer:
         )
     if not video:
         raise InvalidOffer("the offer has no video; send a camera or screen track", code="no_video")
-    return Offer(text, video_codecs, has_audio)
+    if len(video) > 1 or len(audio) > 1 or len(description.media) > len(video) + len(audio):
+        raise InvalidOffer(
+            "send one video and at most one audio track (no data channels or extra tracks)",
+            code="too_many_tracks",
+        )
+    return Offer(_recordable_only(text, description), video_codecs, has_audio)
+
+
+def _recordable_only(text: str, description: sdp.SessionDescription) -> str:
+    """The offer with every codec we would not keep taken out, so aiortc cannot answer with one (it
+    picks in the offer's order; preferences set after the offer come too late). Only the m= lines
+    and those codecs' own attributes change: the rest stays byte for byte."""
+    keep: list[set[int]] = []
+    for media in description.media:
+        wanted = set(VIDEO_CODECS) if media.kind == "video" else set(AUDIO_CODECS)
+        kept: set[int | None] = {c.payloadType for c in media.rtp.codecs if c.name.lower() in wanted}
+        kept |= {
+            c.payloadType
+            for c in media.rtp.codecs
+            if c.name.lower() == "rtx" and c.parameters.get("apt") in kept
+        }
+        keep.append({pt for pt in kept if pt is not None})
+    out, section = [], -1
+    for line in text.splitlines():
+        if line.startswith("m="):
+            section += 1
+            head, types = line.split(" ")[:3], line.split(" ")[3:]
+            line = " ".join(head + [t for t in types if t.isdigit() and int(t) in keep[section]])
+        elif section >= 0 and (codec := _CODEC_LINE.match(line)) and int(codec.group(1)) not in keep[section]:
+            continue
+        out.append(line)
+    return "\r\n".join(out) + "\r\n"

@@ -17,14 +17,14 @@ from typing import Any
 
 from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
 from aiortc import sdp as aiortc_sdp
-from aiortc.rtcrtpreceiver import RTCRtpReceiver
-from aiortc.rtcrtptransceiver import RTCRtpTransceiver
+from aiortc.exceptions import InvalidAccessError, InvalidStateError, OperationError
 
 from ingest import live_service, live_tap
 from ingest.live_clips import LiveView
 from ingest.live_handoff import hand_off, recording_dir, recover_orphans
 from ingest.live_recorder import LiveRecorder, TrackKind, VideoCodec
-from ingest.whip_offer import VIDEO_CODECS, Offer
+from ingest.live_recording import next_sequence
+from ingest.whip_offer import VIDEO_CODECS, InvalidOffer, Offer, UnsupportedOffer
 from shopcast.db import transaction, utcnow
 from shopcast.errors import Conflict, NotFound
 from shopcast.ids import new_id
@@ -63,6 +63,7 @@ class WhipSession:
     recorder: LiveRecorder
     etag: str = field(default_factory=lambda: '"' + secrets.token_hex(8) + '"')
     ended: bool = False
+    stopped: asyncio.Future[None] | None = None
 
 
 @dataclass
@@ -70,7 +71,6 @@ class _Continuation:
     """Where a dropped publisher's recording stopped, for a reconnect within the grace period."""
 
     end_s: float
-    next_sequence: int
     timer: asyncio.TimerHandle | None = None
 
 
@@ -82,6 +82,7 @@ class LiveNode:
         self._tasks: set[asyncio.Task[None]] = set()
         self._health: asyncio.Task[None] | None = None
         settings = runtime.settings
+        self.node = live_service.node_id(settings.live_dir)
         self.ice_servers = [url.strip() for url in settings.webrtc_ice_servers.split(",") if url.strip()]
         live_tap.install([host.strip() for host in settings.webrtc_hosts.split(",") if host.strip()])
 
@@ -101,10 +102,16 @@ class LiveNode:
         pc = RTCPeerConnection(config)
         try:
             await pc.setRemoteDescription(RTCSessionDescription(offer.sdp, "offer"))
-            for transceiver in pc.getTransceivers():
-                _prefer_recordable_codecs(transceiver, offer)
             await pc.setLocalDescription(await pc.createAnswer())
-        except Exception:
+        except OperationError as exc:  # no codec in common, e.g. H.264 High rather than baseline
+            await pc.close()
+            raise UnsupportedOffer(
+                f"no codec in common: send H.264 constrained baseline or VP8 with Opus ({exc})",
+            ) from exc
+        except (ValueError, InvalidStateError, InvalidAccessError) as exc:
+            await pc.close()
+            raise InvalidOffer(f"the offer cannot be answered: {exc}", code="unanswerable_offer") from exc
+        except BaseException:
             await pc.close()
             raise
         # No await from here until the sinks are attached: aiortc starts the receiver threads
@@ -132,17 +139,13 @@ class LiveNode:
 
     async def _end(self, session: WhipSession) -> None:
         await self._stop(session)
-        await asyncio.to_thread(self._release, session)
-        await self._hand_off(session.stream_id)
+        await self._hand_off(session.stream_id, session.id)
 
     def session_for(self, session_id: str) -> WhipSession:
         session = self.sessions.get(session_id)
         if session is None:
             raise NotFound("no such WHIP session (it ended, or lives on another node)")
         return session
-
-    def is_publishing(self, stream_id: str) -> bool:
-        return any(session.stream_id == stream_id for session in self.sessions.values())
 
     def live_view(self, stream_id: str) -> LiveView | None:
         """How far this node has recorded the stream, if it is recording it (or awaiting a reconnect)."""
@@ -158,12 +161,11 @@ class LiveNode:
         """The process is stopping: end every session and hand its recording off."""
         for session in list(self.sessions.values()):
             await self._stop(session)
-            await asyncio.to_thread(self._release, session)
-            await asyncio.to_thread(hand_off, self.runtime, session.stream_id)
+            await asyncio.to_thread(hand_off, self.runtime, session.stream_id, session.id)
         for stream_id, continuation in list(self._continuations.items()):
             if continuation.timer is not None:
                 continuation.timer.cancel()
-            await asyncio.to_thread(hand_off, self.runtime, stream_id)
+            await asyncio.to_thread(hand_off, self.runtime, stream_id, None)
         self._continuations.clear()
         if self._health is not None:
             self._health.cancel()
@@ -179,7 +181,7 @@ class LiveNode:
 
     def _claim(self, session: WhipSession) -> bool:
         with transaction(self.runtime.sessions) as db:
-            return live_service.claim(db, session.stream_id, session.id, self.runtime.settings.live_dir)
+            return live_service.claim(db, session.stream_id, session.id, self.node)
 
     def _release(self, session: WhipSession) -> None:
         with transaction(self.runtime.sessions) as db:
@@ -204,7 +206,7 @@ class LiveNode:
             segment_s=settings.live_segment_s,
             sync_wait_s=settings.live_sync_wait_s,
             base_s=continuation.end_s + 0.1 if continuation else 0.0,
-            first_sequence=continuation.next_sequence if continuation else 0,
+            first_sequence=next_sequence(recording_dir(self.runtime, stream_id)),
             request_keyframe=ask_for_keyframe,
         )
         for kind, receiver in receivers.items():
@@ -213,8 +215,12 @@ class LiveNode:
         return WhipSession(new_id(), stream_id, key, pc, recorder)
 
     async def _stop(self, session: WhipSession) -> None:
-        if session.ended:
-            return
+        """Close the peer and the recording; every caller waits for the one stop that runs."""
+        if session.stopped is None:
+            session.stopped = asyncio.ensure_future(self._close(session))
+        await session.stopped
+
+    async def _close(self, session: WhipSession) -> None:
         session.ended = True
         self.sessions.pop(session.id, None)
         receivers = [t.receiver for t in session.pc.getTransceivers()]
@@ -234,21 +240,23 @@ class LiveNode:
         self._spawn(self._dropped(session))
 
     async def _dropped(self, session: WhipSession) -> None:
+        if session.stopped is not None:
+            return  # already ending (DELETE, or dropped once)
         await self._stop(session)
         await asyncio.to_thread(self._release, session)
         grace = self.runtime.settings.live_reconnect_grace_s
-        continuation = _Continuation(session.recorder.end_s, session.recorder.sequence)
+        continuation = _Continuation(session.recorder.end_s)
         self._continuations[session.stream_id] = continuation
         loop = asyncio.get_running_loop()
         continuation.timer = loop.call_later(grace, self._grace_over, session.stream_id)
 
     def _grace_over(self, stream_id: str) -> None:
         if self._continuations.pop(stream_id, None) is not None:
-            self._spawn(self._hand_off(stream_id))
+            self._spawn(self._hand_off(stream_id, None))
 
-    async def _hand_off(self, stream_id: str) -> None:
+    async def _hand_off(self, stream_id: str, publisher: str | None) -> None:
         try:
-            await asyncio.to_thread(hand_off, self.runtime, stream_id)
+            await asyncio.to_thread(hand_off, self.runtime, stream_id, publisher)
         except Exception:
             log.exception("live stream %s: handing the recording off failed", stream_id)
 
@@ -265,6 +273,10 @@ class LiveNode:
         while self.sessions:
             await asyncio.sleep(_HEALTH_EVERY_S)
             for session in list(self.sessions.values()):
+                if session.recorder.silent_for_s() > self.runtime.settings.live_media_timeout_s:
+                    log.info("live stream %s: no media for a while, the publisher is gone", session.stream_id)
+                    self._spawn(self._dropped(session))
+                    continue
                 health: dict[str, float | int] = dict(session.recorder.health().to_json())
                 health["packets_lost"] = await _packets_lost(session.pc)
                 await asyncio.to_thread(self._store_health, session.stream_id, health)
@@ -281,21 +293,6 @@ async def _packets_lost(pc: RTCPeerConnection) -> int:
             stats = await transceiver.receiver.getStats()
             lost += sum(getattr(s, "packetsLost", 0) or 0 for s in stats.values() if s.type == "inbound-rtp")
     return lost
-
-
-def _prefer_recordable_codecs(transceiver: RTCRtpTransceiver, offer: Offer) -> None:
-    """Answer only with codecs the recorder keeps as they are: H.264 or VP8 (in the publisher's
-    order), Opus; RTX stays for retransmissions."""
-    capabilities = RTCRtpReceiver.getCapabilities(transceiver.kind)
-    if capabilities is None:
-        return
-    if transceiver.kind == "video":
-        rank = {name: n for n, name in enumerate(offer.video_codecs)}
-        wanted = [c for c in capabilities.codecs if c.name.lower() in {*VIDEO_CODECS, "rtx"}]
-        wanted.sort(key=lambda c: rank.get(VIDEO_CODECS.get(c.name.lower(), "h264"), len(rank)))
-    else:
-        wanted = [c for c in capabilities.codecs if c.name.lower() == "opus"]
-    transceiver.setCodecPreferences(wanted)
 
 
 def _negotiated_video(answer: str) -> VideoCodec | None:

@@ -90,6 +90,7 @@ class Settings(BaseSettings):
     live_reconnect_grace_s: float = Field(default=10.0, ge=0)
     live_segment_s: float = Field(default=2.0, gt=0)
     live_max_offer_bytes: int = Field(default=64 * 1024, ge=1024)
+    live_media_timeout_s: float = Field(default=15.0, gt=0)  # connected but silent this long: gone
     # Packets wait this long at most for both tracks' RTCP sender reports, which align audio and video
     live_sync_wait_s: float = Field(default=3.0, ge=0)
 

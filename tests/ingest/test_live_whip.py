@@ -7,6 +7,7 @@ import io
 import signal
 import statistics
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import av
@@ -19,6 +20,7 @@ from tests.harness.events import event_count
 from tests.harness.live import av_offsets, marked_source, publish, publish_with_aiortc, wait_for
 from tests.harness.speech import SpeechFactory
 from tests.harness.stack import Stack
+from tests.studio_booking.helpers import book, make_studio
 from tests.transcode.outputs import wait_for_ladder
 
 
@@ -118,6 +120,30 @@ def _offer(video: str, audio: str) -> str:
     )
 
 
+def _section(kind: str, payload: int, codec: str, extra: str = "") -> str:
+    ice = "a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\na=setup:actpass\r\n"
+    fingerprint = f"a=fingerprint:sha-256 {':'.join(['AB'] * 32)}\r\n"
+    return (
+        f"m={kind} 9 UDP/TLS/RTP/SAVPF {payload}\r\nc=IN IP4 0.0.0.0\r\na=mid:{kind}\r\na=sendonly\r\n"
+        f"a=rtcp-mux\r\n{ice}{fingerprint}a=rtpmap:{payload} {codec}\r\n{extra}"
+    )
+
+
+# What FFmpeg offers when it copies a High-profile H.264 source: aiortc receives constrained baseline only
+HIGH_PROFILE_OFFER = (
+    "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE video audio\r\n"
+    + _section("video", 98, "H264/90000", "a=fmtp:98 packetization-mode=1;profile-level-id=640028\r\n")
+    + _section("audio", 111, "opus/48000/2")
+)
+
+# A camera and a screen: the recorder keeps one picture
+TWO_VIDEOS_OFFER = (
+    "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+    + _section("video", 98, "H264/90000")
+    + _section("video", 97, "VP8/90000")
+)
+
+
 def test_bad_offers_and_keys_get_clear_errors_not_500s(stack: Stack) -> None:
     client = stack.client(stack.user(f"bad-{time.monotonic_ns()}", "creator"))
     stream = _new_stream(client, "bad offers")
@@ -141,6 +167,8 @@ def test_bad_offers_and_keys_get_clear_errors_not_500s(stack: Stack) -> None:
         ),
         "1 MB": (post(b"v=0\r\n" + b"a=x\r\n" * 200_000, _sdp(key)), 413, "too_large"),
         "wrong key": (post(good_codecs, _sdp("lk_nobody")), 401, "unknown_stream_key"),
+        "two videos": (post(TWO_VIDEOS_OFFER, _sdp(key)), 400, "too_many_tracks"),
+        "high profile": (post(HIGH_PROFILE_OFFER, _sdp(key)), 415, "unsupported_codecs"),
         "no key": (post(good_codecs, {"Content-Type": "application/sdp"}), 401, "unauthorized"),
     }
     for name, (response, status, code) in cases.items():
@@ -308,3 +336,44 @@ def test_a_publisher_that_drops_and_comes_back_continues_the_same_stream(
     assert 9 <= video_s <= 11.5, video_s  # about 4 s of the first session, then all 6 of the second
     assert event_count(stack, stream["id"], "live_stream.started") == 1
     assert event_count(stack, stream["id"], "live_stream.ended") == 1
+
+
+def test_a_booking_key_goes_live_in_its_slot_and_is_refused_outside_it(
+    stack: Stack, live_media: Path, speech: SpeechFactory
+) -> None:
+    admin = stack.client(stack.user(f"admin-{time.monotonic_ns()}", "admin"))
+    creator = stack.client(stack.user(f"booker-{time.monotonic_ns()}", "creator"))
+    studio = make_studio(admin, name=f"Studio {time.monotonic_ns()}")
+    soon = datetime.now(UTC) + timedelta(minutes=5)
+    later = datetime.now(UTC) + timedelta(days=2)
+    now_slot = book(creator, studio["id"], soon.isoformat(), (soon + timedelta(hours=1)).isoformat())
+    later_slot = book(creator, studio["id"], later.isoformat(), (later + timedelta(hours=1)).isoformat())
+    assert now_slot.status_code == 201, now_slot.text
+    assert later_slot.status_code == 201, later_slot.text
+    whip_url = f"{stack.base_url}/v1/live/whip"
+
+    refused = httpx.post(
+        whip_url,
+        content=_offer("H264", "opus/48000/2"),
+        headers=_sdp(later_slot.json()["stream_key"]),
+        timeout=10,
+    )
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["error"]["code"] == "outside_booking_window"
+
+    unanswerable = httpx.post(
+        whip_url,
+        content=_offer("H264", "opus/48000/2"),
+        headers=_sdp(now_slot.json()["stream_key"]),
+        timeout=10,
+    )
+    assert unanswerable.status_code == 400, unanswerable.text  # no ICE credentials in that offer
+    assert unanswerable.json()["error"]["code"] == "unanswerable_offer"
+
+    source = marked_source(live_media, speech, seconds=6, size="640x360")
+    assert publish(source, whip_url, now_slot.json()["stream_key"]).wait(timeout=60) == 0
+    streams = creator.get("/v1/live-streams").json()["items"]
+    booked = [s for s in streams if s["booking_id"] == now_slot.json()["id"]]
+    assert len(booked) == 1
+    ended = wait_for(creator, f"/v1/live-streams/{booked[0]['id']}", "asset_id", timeout=60)
+    assert ended["state"] == "ended"
