@@ -14,6 +14,7 @@ import json
 import sys
 import threading
 import time
+import uuid
 from fractions import Fraction
 from pathlib import Path
 
@@ -85,7 +86,7 @@ def make_app(folder: Path) -> Starlette:
 
     async def publish(request: Request) -> Response:
         offer = (await request.body()).decode()
-        session_id = str(len(sessions) + len(finished))
+        session_id = uuid.uuid4().hex
         pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         await pc.setRemoteDescription(RTCSessionDescription(offer, "offer"))
         sink = TranscodingSink(folder / f"{session_id}.mkv")
