@@ -31,7 +31,7 @@ def test_a_polling_consumer_never_reads_a_message_before_it_is_written(tmp_path:
     received: list[int] = []
     with _connection(tmp_path) as connection:
         assert type(connection.transport).__module__ == filesystem_transport.__name__
-        simple = connection.SimpleQueue(queue)
+        simple = connection.SimpleQueue("race")  # the same direct exchange and routing key as `queue`
         producer = threading.Thread(target=produce)
         producer.start()
         while len(received) < count:
