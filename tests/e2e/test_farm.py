@@ -1,6 +1,7 @@
 """A worker farm on real services: the API and three worker processes, each on its own queue set, on
-PostgreSQL + Redis + moto S3. Upload → ladder → subtitles → clip, each job on a worker of its queue;
-then a worker killed in the middle of a render, and the render finishing on the other render worker."""
+PostgreSQL + Redis + moto S3. Upload → ladder → subtitles → clip → publication, each job on a worker
+of its queue; then a worker killed in the middle of a render, and the render finishing on the other
+render worker."""
 
 from __future__ import annotations
 
@@ -115,6 +116,12 @@ def _clip_ready(client: httpx.Client, clip_id: str) -> dict[str, Any] | None:
     return clip if clip["state"] == "ready" else None
 
 
+def _delivered(client: httpx.Client, publication_id: str) -> dict[str, Any] | None:
+    publication: dict[str, Any] = client.get(f"/v1/publications/{publication_id}").json()
+    assert publication["state"] != "failed", publication
+    return publication if publication["state"] == "delivered" else None
+
+
 def _subtitled(client: httpx.Client, asset_id: str) -> dict[str, Any] | None:
     asset: dict[str, Any] = client.get(f"/v1/assets/{asset_id}").json()
     job = next((j for j in asset["jobs"] if j["kind"] == "subtitles"), None)
@@ -153,16 +160,29 @@ def asset(farm: Stack, spoken_video: Path) -> tuple[str, dict[str, Any]]:
     return token, ready
 
 
-def test_upload_ladder_subtitles_and_clip_each_run_on_a_worker_of_their_queue(
+def test_upload_ladder_subtitles_clip_and_publication_each_run_on_a_worker_of_their_queue(
     farm: Stack, pools: PoolMap, asset: tuple[str, dict[str, Any]]
 ) -> None:
     token, ready = asset
+    admin = farm.client(farm.user("farm-admin", "admin"))
+    channel = admin.post(
+        "/v1/channels",
+        json={"name": "farm-overseas", "profile": "overseas", "target": {"type": "pull"}, "partner_ids": []},
+    )
+    assert channel.status_code == 201, channel.text
     with farm.client(token) as client:
-        clip_id = _clip(client, {"asset_id": ready["id"], "ranges": [{"in_s": 1.0, "out_s": 4.0}]})
+        clip_id = _clip(client, {"asset_id": ready["id"], "ranges": [{"in_s": 1.0, "out_s": 5.0}]})
         _until("the clip", lambda: _clip_ready(client, clip_id), 240, step=0.5)
+        made = client.post("/v1/publications", json={"clip_id": clip_id, "channel_id": channel.json()["id"]})
+        assert made.status_code == 201, made.text
+        publication = _until(
+            "the publication", lambda: _delivered(client, str(made.json()["id"])), 300, step=0.5
+        )
+    assert publication["receipt"]["sha256"]
     pools.record()
     jobs = [job for job in _jobs(farm) if job.state == "succeeded"]
-    assert {"probe", "transcode", "subtitles", "render_clip"} <= {job.kind for job in jobs}
+    kinds = {"probe", "transcode", "subtitles", "render_clip", "render_publication", "deliver_publication"}
+    assert kinds <= {job.kind for job in jobs}
     for job in jobs:
         worker = pools.of(job)
         assert job.queue in FARM[worker][0].split(","), f"{job.kind} ran on {worker}"
