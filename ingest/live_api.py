@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse
 
 from ingest import live_service
 from ingest.live_clips import LiveView, instant_clip
@@ -15,7 +14,7 @@ from ingest.live_models import LiveState, LiveStream
 from ingest.live_preview import PLAYLIST_TYPE, preview_playlist, preview_segment, preview_subject
 from ingest.live_schemas import InstantClipIn, LiveStreamIn, LiveStreamOut
 from ingest.whip_sessions import LiveNode
-from shopcast.api.idempotency import RequestIdentity, StoredResponse, remember, replay
+from shopcast.api.idempotency import RequestIdentity, idempotent_create
 from shopcast.api.pagination import Page, PageParams, next_cursor, page_params
 from shopcast.auth.dependencies import CurrentUser, DbSession
 from shopcast.errors import Forbidden, NotFound
@@ -57,14 +56,11 @@ def create_live_stream(
 ) -> Response:
     """A live stream with its stream key: publish to `whip_url` with the key as the bearer token."""
     identity = RequestIdentity.of("POST", "/v1/live-streams", body.model_dump_json())
-    if idempotency_key:
-        stored = replay(session, user.id, idempotency_key, identity)
-        if stored is not None:
-            return JSONResponse(json.loads(stored.body), status_code=stored.status_code)
-    out = _out(request, live_service.create_stream(session, user, body)).model_dump_json()
-    if idempotency_key:
-        remember(session, user.id, idempotency_key, identity, StoredResponse(201, {}, out))
-    return Response(out, status_code=201, media_type="application/json")
+
+    def create() -> tuple[int, str]:
+        return 201, _out(request, live_service.create_stream(session, user, body)).model_dump_json()
+
+    return idempotent_create(session, user.id, idempotency_key, identity, create)
 
 
 @router.get("", response_model=Page[LiveStreamOut], responses=_ERRORS)

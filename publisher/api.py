@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
-from fastapi.responses import JSONResponse
 
 from publisher import channels_service, service
 from publisher.schemas import ChannelIn, ChannelOut, PublicationIn, PublicationOut
-from shopcast.api.idempotency import RequestIdentity, StoredResponse, remember, replay
+from shopcast.api.idempotency import RequestIdentity, idempotent_create
 from shopcast.api.pagination import Page, PageParams, next_cursor, page_params
 from shopcast.auth.dependencies import CurrentUser, DbSession
 from shopcast.runtime import Runtime
@@ -40,15 +38,12 @@ def create_channel(
     schema), a delivery target (s3, https or pull) and the partners who may pull. S3 secret keys are
     stored encrypted and never shown again; an https target's signing secret is shown once, here."""
     identity = RequestIdentity.of("POST", "/v1/channels", body.model_dump_json())
-    if idempotency_key:
-        stored = replay(session, user.id, idempotency_key, identity)
-        if stored is not None:
-            return JSONResponse(json.loads(stored.body), status_code=stored.status_code)
-    channel, shown = channels_service.create_channel(session, _runtime(request).settings, user, body)
-    out = channels_service.to_out(session, channel, shown).model_dump_json()
-    if idempotency_key:
-        remember(session, user.id, idempotency_key, identity, StoredResponse(201, {}, out))
-    return Response(out, status_code=201, media_type="application/json")
+
+    def create() -> tuple[int, str]:
+        channel, shown = channels_service.create_channel(session, _runtime(request).settings, user, body)
+        return 201, channels_service.to_out(session, channel, shown).model_dump_json()
+
+    return idempotent_create(session, user.id, idempotency_key, identity, create)
 
 
 @router.get("/channels", response_model=Page[ChannelOut], responses=_ERRORS)
@@ -83,16 +78,12 @@ def create_publication(
     """Conform a ready clip (or asset) to the channel's profile and deliver it. The same clip published
     to the same channel again answers the existing publication (200) unless that one failed."""
     identity = RequestIdentity.of("POST", "/v1/publications", body.model_dump_json())
-    if idempotency_key:
-        stored = replay(session, user.id, idempotency_key, identity)
-        if stored is not None:
-            return JSONResponse(json.loads(stored.body), status_code=stored.status_code)
-    publication, created = service.create_publication(session, _runtime(request).settings, user, body)
-    out = service.to_out(session, publication).model_dump_json()
-    status = 201 if created else 200
-    if idempotency_key:
-        remember(session, user.id, idempotency_key, identity, StoredResponse(status, {}, out))
-    return Response(out, status_code=status, media_type="application/json")
+
+    def create() -> tuple[int, str]:
+        publication, created = service.create_publication(session, _runtime(request).settings, user, body)
+        return 201 if created else 200, service.to_out(session, publication).model_dump_json()
+
+    return idempotent_create(session, user.id, idempotency_key, identity, create)
 
 
 @router.get("/publications", response_model=Page[PublicationOut], responses=_ERRORS)

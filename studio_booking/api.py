@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
-from fastapi.responses import JSONResponse
 
-from shopcast.api.idempotency import RequestIdentity, StoredResponse, remember, replay
+from shopcast.api.idempotency import RequestIdentity, idempotent_create
 from shopcast.api.pagination import Page, PageParams, next_cursor, page_params
 from shopcast.auth.dependencies import CurrentUser, DbSession, bearer_token
 from shopcast.auth.service import authenticate
@@ -93,16 +91,13 @@ def create_booking(
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     identity = RequestIdentity.of("POST", "/v1/bookings", body.model_dump_json())
-    if idempotency_key:
-        stored = replay(session, user.id, idempotency_key, identity)
-        if stored is not None:
-            return JSONResponse(json.loads(stored.body), status_code=stored.status_code)
-    booking = bookings_service.create_booking(session, user, body)
-    studio = studios_service.get_studio(session, booking.studio_id)
-    out = bookings_service.to_out(booking, studio, _runtime(request).settings).model_dump_json()
-    if idempotency_key:
-        remember(session, user.id, idempotency_key, identity, StoredResponse(201, {}, out))
-    return Response(out, status_code=201, media_type="application/json")
+
+    def create() -> tuple[int, str]:
+        booking = bookings_service.create_booking(session, user, body)
+        studio = studios_service.get_studio(session, booking.studio_id)
+        return 201, bookings_service.to_out(booking, studio, _runtime(request).settings).model_dump_json()
+
+    return idempotent_create(session, user.id, idempotency_key, identity, create)
 
 
 @router.get("/v1/bookings", response_model=Page[BookingOut], responses=_ERRORS)

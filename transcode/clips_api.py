@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
-from fastapi.responses import JSONResponse
 
-from shopcast.api.idempotency import RequestIdentity, StoredResponse, remember, replay
+from shopcast.api.idempotency import RequestIdentity, idempotent_create
 from shopcast.api.pagination import Page, PageParams, next_cursor, page_params
 from shopcast.auth.dependencies import CurrentUser, DbSession
 from shopcast.runtime import Runtime
@@ -40,16 +38,13 @@ def create_clip(
     title and overlays, and product tags re-timed to the clip. Times are on the source's timeline.
     An edit that does not fit the asset is refused with 422 and nothing is rendered."""
     identity = RequestIdentity.of("POST", "/v1/clips", body.model_dump_json())
-    if idempotency_key:
-        stored = replay(session, user.id, idempotency_key, identity)
-        if stored is not None:
-            return JSONResponse(json.loads(stored.body), status_code=stored.status_code)
-    settings = _runtime(request).settings
-    clip = clips_service.create_clip(session, settings, user, body)
-    out = clips_service.to_out(session, settings, clip).model_dump_json()
-    if idempotency_key:
-        remember(session, user.id, idempotency_key, identity, StoredResponse(201, {}, out))
-    return Response(out, status_code=201, media_type="application/json")
+
+    def create() -> tuple[int, str]:
+        settings = _runtime(request).settings
+        clip = clips_service.create_clip(session, settings, user, body)
+        return 201, clips_service.to_out(session, settings, clip).model_dump_json()
+
+    return idempotent_create(session, user.id, idempotency_key, identity, create)
 
 
 @router.get("", response_model=Page[ClipOut], responses=_ERRORS)

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from fastapi import Response
+from fastapi.responses import JSONResponse
 from sqlalchemy import JSON, Integer, String, Text, delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -85,6 +89,25 @@ def remember(
         raise Conflict(
             "a request with this Idempotency-Key is in progress; retry", code="idempotency_key_in_use"
         ) from exc
+
+
+def idempotent_create(
+    session: Session,
+    user_id: str,
+    key: str | None,
+    request: RequestIdentity,
+    create: Callable[[], tuple[int, str]],
+) -> Response:
+    """A creating POST answered once per Idempotency-Key: a repeat replays the stored answer, else
+    `create` runs (returning status and JSON body) and, with a key, its answer is stored."""
+    if key:
+        stored = replay(session, user_id, key, request)
+        if stored is not None:
+            return JSONResponse(json.loads(stored.body), status_code=stored.status_code)
+    status, body = create()
+    if key:
+        remember(session, user_id, key, request, StoredResponse(status, {}, body))
+    return Response(body, status_code=status, media_type="application/json")
 
 
 def forget_older_than(session: Session, cutoff: datetime) -> None:
