@@ -7,8 +7,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from shopcast.api.nul_refusal import RequestModel
 
-class LiveStreamIn(BaseModel):
+
+class LiveStreamIn(RequestModel):
     title: str | None = Field(default=None, max_length=500)
 
 
@@ -27,7 +29,7 @@ class LiveStreamOut(BaseModel):
     health: dict[str, Any] | None
 
 
-class InstantClipIn(BaseModel):
+class InstantClipIn(RequestModel):
     """Seconds from the stream's start (`in_s`, `out_s`), or the last `last_s` seconds recorded."""
 
     in_s: float | None = Field(default=None, ge=0)

@@ -7,6 +7,7 @@ import binascii
 import hashlib
 from dataclasses import dataclass
 
+from shopcast.api.nul_refusal import NUL_MESSAGE
 from shopcast.errors import ShopcastError, ValidationFailed
 
 TUS_VERSION = "1.0.0"
@@ -42,6 +43,8 @@ def parse_metadata(header: str | None) -> dict[str, str]:
             decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8") if value else ""
         except (binascii.Error, UnicodeDecodeError) as exc:
             raise ValidationFailed(f"Upload-Metadata value for {key!r} is not base64 UTF-8") from exc
+        if "\x00" in decoded:
+            raise ValidationFailed(f"Upload-Metadata value for {key!r}: {NUL_MESSAGE}")
         if key in METADATA_KEYS:
             result[key] = decoded[:500]
     return result

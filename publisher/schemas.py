@@ -7,10 +7,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from shopcast.api.nul_refusal import RequestModel
+
 Id = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
 
 
-class S3TargetIn(BaseModel):
+class S3TargetIn(RequestModel):
     type: Literal["s3"]
     bucket: str = Field(min_length=3, max_length=63)
     prefix: str = Field(default="", max_length=500)
@@ -20,20 +22,20 @@ class S3TargetIn(BaseModel):
     secret_access_key: str = Field(min_length=1, max_length=200)
 
 
-class HttpsTargetIn(BaseModel):
+class HttpsTargetIn(RequestModel):
     type: Literal["https"]
     url: str = Field(max_length=2000, description="the partner's URL; the file goes there signed")
     method: Literal["PUT", "POST"] = Field(default="PUT", description="PUT the bytes, or a multipart POST")
 
 
-class PullTargetIn(BaseModel):
+class PullTargetIn(RequestModel):
     type: Literal["pull"]
 
 
 TargetIn = Annotated[S3TargetIn | HttpsTargetIn | PullTargetIn, Field(discriminator="type")]
 
 
-class ChannelIn(BaseModel):
+class ChannelIn(RequestModel):
     name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     profile: str | dict[str, Any] = Field(
         description="a default profile's name (vcommerce, tcommerce, overseas), or a profile object: "
@@ -56,7 +58,7 @@ class ChannelOut(BaseModel):
     created_at: datetime
 
 
-class PublicationIn(BaseModel):
+class PublicationIn(RequestModel):
     clip_id: Id | None = None
     asset_id: Id | None = None
     channel_id: Id
@@ -129,7 +131,7 @@ class PartnerClipOut(BaseModel):
     delivered_at: datetime | None
 
 
-class FeedTokenIn(BaseModel):
+class FeedTokenIn(RequestModel):
     channel_id: Id
 
 

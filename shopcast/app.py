@@ -17,6 +17,7 @@ from publisher.partner_api import router as partner_router
 from shopcast import __version__
 from shopcast.api.metrics import Metrics, MetricsMiddleware, install_job_collector
 from shopcast.api.metrics import router as metrics_router
+from shopcast.api.nul_refusal import NulRefusalMiddleware
 from shopcast.api.ratelimit import RateLimitMiddleware
 from shopcast.api.request_id import RequestIdMiddleware
 from shopcast.auth.api import router as admin_router
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         RateLimitMiddleware, per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst
     )
+    app.add_middleware(NulRefusalMiddleware)
     app.add_middleware(MetricsMiddleware, metrics=lambda: metrics)
     app.add_middleware(
         CORSMiddleware,

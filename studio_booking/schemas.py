@@ -8,12 +8,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
 
+from shopcast.api.nul_refusal import RequestModel
+
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 ALL_DAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$"
 
 
-class OpeningHoursIn(BaseModel):
+class OpeningHoursIn(RequestModel):
     opens: str = Field(pattern=_HHMM, examples=["09:00"])
     closes: str = Field(pattern=_HHMM, examples=["21:00"])
     days: list[Weekday] = Field(default_factory=lambda: list(ALL_DAYS), min_length=1)
@@ -25,7 +27,7 @@ class OpeningHoursIn(BaseModel):
         return self
 
 
-class StudioIn(BaseModel):
+class StudioIn(RequestModel):
     name: str = Field(min_length=1, max_length=200)
     location: str | None = Field(default=None, max_length=500)
     timezone: str = Field(default="Asia/Seoul", max_length=64)
@@ -59,7 +61,7 @@ class StudioOut(BaseModel):
     cancel_cutoff_minutes: int
 
 
-class BookingIn(BaseModel):
+class BookingIn(RequestModel):
     studio_id: str = Field(pattern=r"^[0-9a-f]{32}$")
     starts_at: AwareDatetime
     ends_at: AwareDatetime

@@ -7,28 +7,30 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, FiniteFloat
 
+from shopcast.api.nul_refusal import RequestModel
+
 Seconds = Annotated[FiniteFloat, Field(description="seconds on the source's timeline")]
 Share = Annotated[FiniteFloat, Field(description="0 (left or top edge) to 1 (right or bottom edge)")]
 Position = Literal["top-left", "top", "top-right", "bottom-left", "bottom", "bottom-right"]
 
 
-class RangeIn(BaseModel):
+class RangeIn(RequestModel):
     in_s: Seconds
     out_s: Seconds
 
 
-class FocusPointIn(BaseModel):
+class FocusPointIn(RequestModel):
     x: Share = 0.5
     y: Share = 0.5
 
 
-class FocusKeyframeIn(BaseModel):
+class FocusKeyframeIn(RequestModel):
     at_s: Seconds
     x: Share
     y: Share
 
 
-class OverlayIn(BaseModel):
+class OverlayIn(RequestModel):
     """One line of text: `text`, or a product's `name` and `price`."""
 
     text: str | None = Field(default=None, max_length=200)
@@ -41,14 +43,14 @@ class OverlayIn(BaseModel):
     to_s: Seconds | None = Field(default=None, description="source time; default: the source's end")
 
 
-class ProductIn(BaseModel):
+class ProductIn(RequestModel):
     sku: str = Field(max_length=100)
     name: str = Field(max_length=200)
     url: str = Field(max_length=2000)
     at_s: Seconds
 
 
-class ClipIn(BaseModel):
+class ClipIn(RequestModel):
     asset_id: str = Field(pattern=r"^[0-9a-f]{32}$")
     ranges: list[RangeIn] = Field(max_length=50, description="played one after another")
     aspect: Literal["16:9", "9:16", "1:1"] | None = Field(default=None, description="default: the source's")

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
+from shopcast.api.nul_refusal import RequestModel
 from shopcast.auth.dependencies import CurrentUser, DbSession
 from shopcast.auth.models import Role
 from shopcast.auth.service import Principal, assign_pd, assignments, unassign_pd
@@ -19,7 +20,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 Name = Annotated[str, Query(min_length=1, max_length=100)]
 
 
-class Assignment(BaseModel):
+class Assignment(RequestModel):
     pd: str = Field(min_length=1, max_length=100)
     creator: str = Field(min_length=1, max_length=100)
 

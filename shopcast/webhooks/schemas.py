@@ -6,14 +6,16 @@ from datetime import datetime
 
 from pydantic import AwareDatetime, BaseModel, Field
 
+from shopcast.api.nul_refusal import RequestModel
 
-class EndpointIn(BaseModel):
+
+class EndpointIn(RequestModel):
     url: str = Field(max_length=2000, examples=["https://pd.example.com/shopcast"])
     events: list[str] = Field(default_factory=list, max_length=50, description="event types; empty: all")
     description: str = Field(default="", max_length=500)
 
 
-class EndpointChanges(BaseModel):
+class EndpointChanges(RequestModel):
     url: str | None = Field(default=None, max_length=2000)
     events: list[str] | None = Field(default=None, max_length=50)
     description: str | None = Field(default=None, max_length=500)
@@ -51,7 +53,7 @@ class DeliveryOut(BaseModel):
     history: list[AttemptOut]
 
 
-class ReplayIn(BaseModel):
+class ReplayIn(RequestModel):
     since: AwareDatetime
 
 
