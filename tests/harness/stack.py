@@ -39,7 +39,9 @@ FAST_JOBS_ENV = {
 
 
 ALL_QUEUES = "probe,transcode,subtitles,render,publish,webhooks"
-WORKERS = {"worker": (ALL_QUEUES, 2), "prober": ("probe", 1)}
+# name: (queues, concurrency)
+Workers = dict[str, tuple[str, int]]
+WORKERS: Workers = {"worker": (ALL_QUEUES, 2), "prober": ("probe", 1)}
 
 
 @dataclass
@@ -48,6 +50,7 @@ class Stack:
     env: dict[str, str]
     base_url: str
     log_dir: Path
+    workers: Workers = field(default_factory=lambda: dict(WORKERS))
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     _runtime: Runtime | None = None
 
@@ -101,12 +104,12 @@ class Stack:
     def start_workers(self) -> None:
         """The stack's workers: one on every queue, and one on the probe queue alone, as a farm
         would run them, so that probing never waits behind transcodes earlier tests left running."""
-        for name, (queues, concurrency) in WORKERS.items():
+        for name, (queues, concurrency) in self.workers.items():
             self.start_worker(name, queues, concurrency)
             self.wait_worker_ready(name)
 
     def stop_workers(self, sig: int = signal.SIGTERM) -> None:
-        for name in WORKERS:
+        for name in self.workers:
             self.stop(name, sig)
 
     def wait_worker_ready(self, name: str, timeout: float = 60) -> None:
@@ -157,8 +160,8 @@ class Stack:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
 
 
-def boot(name: str, env: dict[str, str], data_dir: Path, port: int) -> Stack:
-    """Migrate, then start the API and one worker consuming every queue."""
+def boot(name: str, env: dict[str, str], data_dir: Path, port: int, workers: Workers | None = None) -> Stack:
+    """Migrate, then start the API and the workers (default: one on every queue, one on probe)."""
     full_env = {
         **os.environ,
         **FAST_JOBS_ENV,
@@ -166,7 +169,13 @@ def boot(name: str, env: dict[str, str], data_dir: Path, port: int) -> Stack:
         "SHOPCAST_PUBLIC_URL": f"http://127.0.0.1:{port}",
         **env,
     }
-    stack = Stack(name=name, env=full_env, base_url=f"http://127.0.0.1:{port}", log_dir=data_dir)
+    stack = Stack(
+        name=name,
+        env=full_env,
+        base_url=f"http://127.0.0.1:{port}",
+        log_dir=data_dir,
+        workers=dict(workers or WORKERS),
+    )
     data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(stack.settings)
     stack.start_api(port)
