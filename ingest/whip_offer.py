@@ -41,7 +41,9 @@ def parse_offer(text: str) -> Offer:
         raise InvalidOffer("the body is not an SDP offer (it must start with v=0)", code="invalid_sdp")
     try:
         description = sdp.SessionDescription.parse(text)
-    except (ValueError, KeyError, IndexError) as exc:
+    # aiortc's parser fails on malformed input in whatever way its code happens to break (asserts,
+    # None.split, bad ints): any failure there means the offer is not an SDP we can read, not a 500.
+    except Exception as exc:
         raise InvalidOffer(f"the SDP offer could not be parsed: {exc}", code="invalid_sdp") from exc
     if not description.media:
         raise InvalidOffer("the SDP offer has no media sections (m=)", code="no_media")

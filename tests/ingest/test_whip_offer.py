@@ -42,3 +42,23 @@ def test_more_than_one_video_or_audio_track_is_refused() -> None:
 def test_only_unrecordable_codecs_are_unsupported() -> None:
     with pytest.raises(UnsupportedOffer):
         parse_offer(HEAD + _media("video", [(96, "VP9/90000")]) + _media("audio", [(111, "opus/48000/2")]))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("v=0\r\nm=video\r\n", id="bare m= line"),
+        pytest.param(
+            HEAD + _media("video", [(98, "H264/90000")]).replace("c=IN IP4 0.0.0.0", "c=IN IP4"), id="bare c="
+        ),
+        pytest.param(
+            HEAD + _media("video", [(98, "H264/90000")]) + "a=candidate:1 1 udp x\r\n", id="short candidate"
+        ),
+        pytest.param("v=0\r\na=group\r\n" + _media("video", [(98, "H264/90000")]), id="bare a=group"),
+    ],
+)
+def test_sdp_that_breaks_aiortcs_parser_is_an_invalid_offer_not_a_crash(text: str) -> None:
+    with pytest.raises(InvalidOffer) as refused:
+        parse_offer(text)
+    assert refused.value.status == 400
+    assert refused.value.code == "invalid_sdp"
