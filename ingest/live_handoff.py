@@ -11,7 +11,13 @@ import shutil
 from pathlib import Path
 
 from ingest.live_recording import remux, segment_files
-from ingest.live_service import RecordingFile, begin_hand_off, end_with_asset, orphaned_streams
+from ingest.live_service import (
+    RecordingFile,
+    abandon_hand_off,
+    begin_hand_off,
+    end_with_asset,
+    orphaned_streams,
+)
 from ingest.models import source_key
 from shopcast.db import transaction
 from shopcast.ids import new_id
@@ -24,28 +30,48 @@ def recording_dir(runtime: Runtime, stream_id: str) -> Path:
     return runtime.settings.live_dir / stream_id
 
 
-def hand_off(runtime: Runtime, stream_id: str, publisher: str | None) -> None:
+def hand_off(runtime: Runtime, stream_id: str, publisher: str | None) -> bool:
     """Turn the stream's recording into an asset and end the stream, once. `publisher` is the
     stream's `session_id` as the caller knows it (None after a drop): if it changed, someone
-    reconnected and the recording goes on."""
+    reconnected and the recording goes on. Returns False when there was nothing to do.
+
+    Raises what joining or storing the recording raised, after handing the stream back (live, no
+    publisher), so that `hand_off(runtime, stream_id, None)` later, or the next start, tries again."""
     with transaction(runtime.sessions) as session:
         if not begin_hand_off(session, stream_id, publisher):
-            return
-    directory = recording_dir(runtime, stream_id)
-    asset_id = new_id()
+            return False
+    try:
+        _finish(runtime, stream_id)
+    except BaseException:
+        with transaction(runtime.sessions) as session:
+            abandon_hand_off(session, stream_id)
+        raise
+    return True
+
+
+def _finish(runtime: Runtime, stream_id: str) -> None:
+    recording = _store_recording(runtime, recording_dir(runtime, stream_id))
+    won = False
+    try:
+        with transaction(runtime.sessions) as session:
+            won = end_with_asset(session, runtime.settings, stream_id, recording)
+    finally:
+        if not won and recording is not None:
+            runtime.store.delete_prefix(f"assets/{recording.asset_id}/")  # the bytes belong to nobody
+    if won:
+        outcome = f"asset {recording.asset_id}" if recording else "nothing recorded"
+        log.info("live stream %s ended: %s", stream_id, outcome)
+        shutil.rmtree(recording_dir(runtime, stream_id), ignore_errors=True)
+
+
+def _store_recording(runtime: Runtime, directory: Path) -> RecordingFile | None:
+    """The joined recording, put in the store as a new asset's source; None if nothing was recorded."""
     joined = remux(segment_files(directory), directory / "recording.joined.mkv")
-    recording = None
-    if joined is not None:
-        runtime.store.put_file(source_key(asset_id), joined.path, "video/x-matroska")
-        recording = RecordingFile(asset_id, joined.path.stat().st_size, joined.duration_s)
-    with transaction(runtime.sessions) as session:
-        won = end_with_asset(session, runtime.settings, stream_id, recording)
-    if not won:
-        if recording is not None:
-            runtime.store.delete_prefix(f"assets/{asset_id}/")
-        return
-    log.info("live stream %s ended: %s", stream_id, f"asset {asset_id}" if recording else "nothing recorded")
-    shutil.rmtree(directory, ignore_errors=True)
+    if joined is None:
+        return None
+    asset_id = new_id()
+    runtime.store.put_file(source_key(asset_id), joined.path, "video/x-matroska")
+    return RecordingFile(asset_id, joined.path.stat().st_size, joined.duration_s)
 
 
 def recover_orphans(runtime: Runtime) -> list[tuple[str, str | None]]:

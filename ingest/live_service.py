@@ -185,6 +185,20 @@ def begin_hand_off(session: Session, stream_id: str, publisher: str | None) -> b
     return rows_affected(won) == 1
 
 
+def abandon_hand_off(session: Session, stream_id: str) -> None:
+    """A hand-off failed: the stream is live with no publisher again, so a reconnect may continue it
+    and a later hand-off (publisher None) may retry, instead of it answering `stream_ending` forever."""
+    session.execute(
+        update(LiveStream)
+        .where(
+            LiveStream.id == stream_id,
+            LiveStream.state == LiveState.live,
+            LiveStream.session_id == HANDING_OFF,
+        )
+        .values(session_id=None)
+    )
+
+
 def end_with_asset(
     session: Session, settings: Settings, stream_id: str, recording: RecordingFile | None
 ) -> bool:

@@ -33,6 +33,10 @@ from shopcast.runtime import Runtime
 log = logging.getLogger(__name__)
 
 _HEALTH_EVERY_S = 2.0
+# A failed hand-off (the store or the database was away) is tried again after this, doubling up to
+# the maximum; the recording stays on disk meanwhile and the next start takes it up too.
+_HAND_OFF_RETRY_S = 30.0
+_HAND_OFF_RETRY_MAX_S = 600.0
 QUIET_BEFORE_TAKEOVER_S = 3.0
 
 
@@ -68,10 +72,12 @@ class WhipSession:
 
 @dataclass
 class _Continuation:
-    """Where a dropped publisher's recording stopped, for a reconnect within the grace period."""
+    """Where a dropped publisher's recording stopped, for a reconnect within the grace period (or
+    before a failed hand-off is tried again)."""
 
     end_s: float
     timer: asyncio.TimerHandle | None = None
+    failures: int = 0  # hand-offs of this recording that failed
 
 
 class LiveNode:
@@ -139,7 +145,7 @@ class LiveNode:
 
     async def _end(self, session: WhipSession) -> None:
         await self._stop(session)
-        await self._hand_off(session.stream_id, session.id)
+        await self._hand_off_or_retry(session.stream_id, session.id, session.recorder.end_s)
 
     def session_for(self, session_id: str) -> WhipSession:
         session = self.sessions.get(session_id)
@@ -161,11 +167,11 @@ class LiveNode:
         """The process is stopping: end every session and hand its recording off."""
         for session in list(self.sessions.values()):
             await self._stop(session)
-            await asyncio.to_thread(hand_off, self.runtime, session.stream_id, session.id)
+            await self._hand_off(session.stream_id, session.id)  # if it fails, the next start retries
         for stream_id, continuation in list(self._continuations.items()):
             if continuation.timer is not None:
                 continuation.timer.cancel()
-            await asyncio.to_thread(hand_off, self.runtime, stream_id, None)
+            await self._hand_off(stream_id, None)
         self._continuations.clear()
         if self._health is not None:
             self._health.cancel()
@@ -251,14 +257,31 @@ class LiveNode:
         continuation.timer = loop.call_later(grace, self._grace_over, session.stream_id)
 
     def _grace_over(self, stream_id: str) -> None:
-        if self._continuations.pop(stream_id, None) is not None:
-            self._spawn(self._hand_off(stream_id, None))
+        continuation = self._continuations.pop(stream_id, None)
+        if continuation is not None:
+            work = self._hand_off_or_retry(stream_id, None, continuation.end_s, continuation.failures)
+            self._spawn(work)
 
-    async def _hand_off(self, stream_id: str, publisher: str | None) -> None:
+    async def _hand_off(self, stream_id: str, publisher: str | None) -> bool:
+        """Whether the hand-off ran (or had nothing to do); a failure is logged, not raised."""
         try:
             await asyncio.to_thread(hand_off, self.runtime, stream_id, publisher)
         except Exception:
-            log.exception("live stream %s: handing the recording off failed", stream_id)
+            log.exception("live stream %s: handing the recording off failed; it is kept to retry", stream_id)
+            return False
+        return True
+
+    async def _hand_off_or_retry(
+        self, stream_id: str, publisher: str | None, end_s: float, failures: int = 0
+    ) -> None:
+        """Hand off; after a failure the stream waits, as after a drop, for a reconnect (which
+        continues the recording) or for the retry."""
+        if await self._hand_off(stream_id, publisher):
+            return
+        continuation = _Continuation(end_s, failures=failures + 1)
+        self._continuations[stream_id] = continuation
+        delay = min(_HAND_OFF_RETRY_S * 2**failures, _HAND_OFF_RETRY_MAX_S)
+        continuation.timer = asyncio.get_running_loop().call_later(delay, self._grace_over, stream_id)
 
     def _spawn(self, work: Coroutine[Any, Any, Any]) -> None:
         task: asyncio.Task[None] = asyncio.ensure_future(work)

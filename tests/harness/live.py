@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import time
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +117,40 @@ def av_offsets(path: Path) -> list[float]:
         if nearest is not None and abs(nearest - flash) < MARK_EVERY_S / 2:
             offsets.append(nearest - flash)
     return offsets
+
+
+def h264_frames(width: int, height: int, count: int, gop: int = 10) -> list[bytes]:
+    """Annex B access units of a moving test picture, constrained baseline, as WHIP carries them."""
+    codec = av.CodecContext.create("libx264", "w")
+    codec.width, codec.height, codec.pix_fmt = width, height, "yuv420p"
+    codec.time_base = Fraction(1, 30)
+    codec.options = {
+        "profile": "baseline",
+        "g": str(gop),
+        "bf": "0",
+        "preset": "ultrafast",
+        "repeat-headers": "1",
+    }
+    frames = []
+    for n in range(count):
+        picture = np.full((height, width, 3), (n * 7) % 255, dtype=np.uint8)
+        image = av.VideoFrame.from_ndarray(picture, format="rgb24").reformat(format="yuv420p")
+        image.pts = n
+        frames += [bytes(p) for p in codec.encode(image)]
+    frames += [bytes(p) for p in codec.encode(None)]
+    return frames
+
+
+def opus_frames(count: int) -> list[bytes]:
+    """Opus packets of 20 ms of stereo silence at 48 kHz."""
+    codec = av.CodecContext.create("libopus", "w")
+    codec.sample_rate, codec.layout, codec.format = 48000, "stereo", "s16"
+    packets = []
+    for n in range(count):
+        frame = av.AudioFrame.from_ndarray(np.zeros((1, 1920), dtype=np.int16), format="s16", layout="stereo")
+        frame.sample_rate, frame.pts = 48000, n * 960
+        packets += [bytes(p) for p in codec.encode(frame)]
+    return packets
 
 
 async def publish_with_aiortc(url: str, key: str, source: Path, send_s: float) -> int:

@@ -2,47 +2,13 @@
 
 from __future__ import annotations
 
-from fractions import Fraction
 from pathlib import Path
 
 import av
-import numpy as np
 
 from ingest.live_recorder import LiveRecorder, is_keyframe
 from ingest.live_recording import remux, segment_files
-
-
-def _h264_frames(width: int, height: int, count: int, gop: int = 10) -> list[bytes]:
-    """Annex B access units of a moving test picture, constrained baseline, as WHIP carries them."""
-    codec = av.CodecContext.create("libx264", "w")
-    codec.width, codec.height, codec.pix_fmt = width, height, "yuv420p"
-    codec.time_base = Fraction(1, 30)
-    codec.options = {
-        "profile": "baseline",
-        "g": str(gop),
-        "bf": "0",
-        "preset": "ultrafast",
-        "repeat-headers": "1",
-    }
-    frames = []
-    for n in range(count):
-        picture = np.full((height, width, 3), (n * 7) % 255, dtype=np.uint8)
-        image = av.VideoFrame.from_ndarray(picture, format="rgb24").reformat(format="yuv420p")
-        image.pts = n
-        frames += [bytes(p) for p in codec.encode(image)]
-    frames += [bytes(p) for p in codec.encode(None)]
-    return frames
-
-
-def _opus_frames(count: int) -> list[bytes]:
-    codec = av.CodecContext.create("libopus", "w")
-    codec.sample_rate, codec.layout, codec.format = 48000, "stereo", "s16"
-    packets = []
-    for n in range(count):
-        frame = av.AudioFrame.from_ndarray(np.zeros((1, 1920), dtype=np.int16), format="s16", layout="stereo")
-        frame.sample_rate, frame.pts = 48000, n * 960
-        packets += [bytes(p) for p in codec.encode(frame)]
-    return packets
+from tests.harness.live import h264_frames, opus_frames
 
 
 def _feed(recorder: LiveRecorder, video: list[bytes], audio: list[bytes], start: int = 0) -> None:
@@ -58,7 +24,7 @@ def test_after_a_loss_frames_wait_for_a_keyframe_which_is_asked_for(tmp_path: Pa
     recorder = LiveRecorder(
         tmp_path, "h264", segment_s=2.0, sync_wait_s=0.0, request_keyframe=lambda: asked.append(1)
     )
-    video, audio = _h264_frames(320, 240, 40, gop=10), _opus_frames(70)
+    video, audio = h264_frames(320, 240, 40, gop=10), opus_frames(70)
     _feed(recorder, video[:15], audio)
     recorder.frames_lost()  # aiortc lost packets after frame 14: what follows is broken
     _feed(recorder, video[15:], audio, start=15)
@@ -75,9 +41,9 @@ def test_after_a_loss_frames_wait_for_a_keyframe_which_is_asked_for(tmp_path: Pa
 
 def test_a_new_picture_size_starts_a_new_segment_and_both_sizes_play_back(tmp_path: Path) -> None:
     recorder = LiveRecorder(tmp_path, "h264", segment_s=60.0, sync_wait_s=0.0)
-    small, large = _h264_frames(320, 240, 20), _h264_frames(640, 360, 20)
+    small, large = h264_frames(320, 240, 20), h264_frames(640, 360, 20)
     assert is_keyframe("h264", large[0])
-    audio = _opus_frames(70)
+    audio = opus_frames(70)
     _feed(recorder, small, audio)
     _feed(recorder, large, audio, start=20)
     recorder.close()
