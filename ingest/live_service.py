@@ -8,6 +8,7 @@ period ends; `ended` is reached once, by compare-and-set, together with the asse
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import socket
 from dataclasses import dataclass
@@ -109,18 +110,31 @@ def stream_for_key(session: Session, key: str, now: datetime, settings: Settings
 
 
 def node_id(live_dir: Path) -> str:
-    """Which process records here: host, pid and its recordings folder."""
-    return f"{socket.gethostname()}:{os.getpid()}:{live_dir}"
+    """Which process records here: host, pid, this start's nonce and its recordings folder."""
+    return f"{socket.gethostname()}:{os.getpid()}:{_BOOT}:{live_dir}"
+
+
+# New at every start. Host and pid cannot tell a dead process from its successor in a container:
+# under tini the restarted API has the same hostname and the same pid, so `kill(pid, 0)` succeeds.
+_BOOT = secrets.token_hex(8)
+_NODE = re.compile(r"^(?P<host>[^:]*):(?P<pid>\d+):(?:(?P<boot>[0-9a-f]{16}):)?(?P<folder>.*)$")
 
 
 def _node_gone(node: str | None, live_dir: Path) -> bool:
-    """Whether `node` recorded into this folder on this host and its process has died."""
-    host, _, rest = (node or "").partition(":")
-    pid, _, folder = rest.partition(":")
-    if host != socket.gethostname() or folder != str(live_dir) or not pid.isdigit():
+    """Whether `node` recorded into this folder on this host and was another start of the API.
+
+    One process at a time records into a folder (each node has its own data directory), so a
+    different nonce there is a process that has died. A node id written before nonces existed is
+    judged by its pid alone."""
+    parsed = _NODE.match(node or "")
+    if parsed is None or parsed["host"] != socket.gethostname() or parsed["folder"] != str(live_dir):
         return False
+    if parsed["boot"] is not None:
+        return parsed["boot"] != _BOOT
+    if int(parsed["pid"]) == os.getpid():
+        return True  # this process writes a nonce: an old id with its pid is a predecessor's
     try:
-        os.kill(int(pid), 0)
+        os.kill(int(parsed["pid"]), 0)
     except ProcessLookupError:
         return True
     except PermissionError:

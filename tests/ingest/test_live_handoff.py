@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,11 +13,11 @@ import av
 import pytest
 
 from ingest import whip_sessions
-from ingest.live_handoff import hand_off, recording_dir
+from ingest.live_handoff import hand_off, recording_dir, recover_orphans
 from ingest.live_models import LiveState, LiveStream
 from ingest.live_recorder import LiveRecorder
 from ingest.live_schemas import LiveStreamIn
-from ingest.live_service import claim, create_stream, release, stream_for_key
+from ingest.live_service import claim, create_stream, node_id, release, stream_for_key
 from ingest.models import source_key
 from ingest.whip_sessions import LiveNode
 from shopcast.auth.models import Role
@@ -36,13 +38,13 @@ def runtime(tmp_path: Path) -> Iterator[Runtime]:
     built.engine.dispose()
 
 
-def _recorded_stream(runtime: Runtime, publisher: str) -> LiveStream:
-    """A live stream that `publisher` has recorded 2 s of picture and sound into."""
+def _recorded_stream(runtime: Runtime, publisher: str, node: str = "node") -> LiveStream:
+    """A live stream that `publisher` on `node` has recorded 2 s of picture and sound into."""
     with transaction(runtime.sessions) as session:
         user, _ = create_user(session, f"creator-{time.monotonic_ns()}", Role.creator)
         stream = create_stream(session, Principal(user.id, user.name, user.role), LiveStreamIn(title="sale"))
     with transaction(runtime.sessions) as session:
-        assert claim(session, stream.id, publisher, "node")
+        assert claim(session, stream.id, publisher, node)
     recorder = LiveRecorder(recording_dir(runtime, stream.id), "h264", segment_s=1.0, sync_wait_s=0.0)
     audio = opus_frames(100)
     for n, frame in enumerate(h264_frames(320, 240, 60)):
@@ -126,3 +128,18 @@ def test_the_node_retries_a_failed_hand_off_by_itself(
     assert asyncio.run(grace_over())
     assert len(attempts) == 2
     _assert_recorded_asset(runtime, stream.id, tmp_path)
+
+
+def test_a_restarted_process_with_the_same_host_and_pid_recovers_what_its_predecessor_recorded(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    # In a container under tini the API that died and the one that replaced it share hostname and pid
+    predecessor = f"{socket.gethostname()}:{os.getpid()}:{'0' * 16}:{runtime.settings.live_dir}"
+    orphan = _recorded_stream(runtime, "publisher-1", node=predecessor)
+    ours = _recorded_stream(runtime, "publisher-2", node=node_id(runtime.settings.live_dir))
+    elsewhere = _recorded_stream(runtime, "publisher-3", node=predecessor.replace(":/", ":/elsewhere/"))
+
+    assert recover_orphans(runtime) == [(orphan.id, "publisher-1")]
+    _assert_recorded_asset(runtime, orphan.id, tmp_path)
+    assert _row(runtime, ours.id).session_id == "publisher-2"  # this process is still recording it
+    assert _row(runtime, elsewhere.id).session_id == "publisher-3"  # another node's folder
