@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Enum, Float, ForeignKey, String, Text
+from sqlalchemy import JSON, BigInteger, Enum, Float, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shopcast.db import Base, UTCDateTime, utcnow
@@ -48,8 +48,32 @@ class ChannelPartner(Base):
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
 
 
+# A clip (or a whole asset) has at most one publication per channel that has not failed, so two
+# concurrent POSTs cannot both create one; a failed one leaves room for a re-publication.
+_LIVE_CLIP = text("state != 'failed' AND clip_id IS NOT NULL")
+_LIVE_ASSET = text("state != 'failed' AND clip_id IS NULL")
+
+
 class Publication(Base):
     __tablename__ = "publications"
+    __table_args__ = (
+        Index(
+            "uq_publications_live_clip",
+            "channel_id",
+            "clip_id",
+            unique=True,
+            postgresql_where=_LIVE_CLIP,
+            sqlite_where=_LIVE_CLIP,
+        ),
+        Index(
+            "uq_publications_live_asset",
+            "channel_id",
+            "asset_id",
+            unique=True,
+            postgresql_where=_LIVE_ASSET,
+            sqlite_where=_LIVE_ASSET,
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     channel_id: Mapped[str] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"), index=True)

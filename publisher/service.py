@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from publisher import channels_service
@@ -19,7 +20,7 @@ from publisher.models import Channel, Publication, PublicationReceipt, Publicati
 from publisher.plans import DeliveryPlan, OutputFile, Receipt, Rendered, RenderPlan, SubtitleSource, Violation
 from publisher.profiles import Profile
 from publisher.schemas import PublicationIn, PublicationOut, ReceiptOut
-from publisher.sources import find_subject, subject_of, subtitle_keys
+from publisher.sources import Subject, find_subject, subject_of, subtitle_keys
 from shopcast.auth import ownership
 from shopcast.auth.models import Role
 from shopcast.auth.service import Principal, visible_owner_ids
@@ -45,16 +46,7 @@ def create_publication(
         raise NotFound("no such channel")
     channel = channels_service.get_visible(session, principal, body.channel_id)
     subject = find_subject(session, principal, body.clip_id, body.asset_id)
-    existing = session.scalars(
-        select(Publication).where(
-            Publication.channel_id == channel.id,
-            Publication.asset_id == subject.asset_id,
-            Publication.clip_id.is_(None)
-            if subject.clip_id is None
-            else Publication.clip_id == subject.clip_id,
-            Publication.state.in_(_LIVE),
-        )
-    ).first()
+    existing = _live_publication(session, channel.id, subject)
     if existing is not None:
         return existing, False
     publication = Publication(
@@ -68,7 +60,16 @@ def create_publication(
         violations=[],
     )
     session.add(publication)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        # A concurrent request published the same clip to the same channel first (the unique index
+        # of live publications). The failed insert aborted the transaction; answer the winner's.
+        session.rollback()
+        existing = _live_publication(session, channel.id, subject)
+        if existing is None:
+            raise
+        return existing, False
     job = create_job(
         session,
         RENDER_KIND,
@@ -78,6 +79,20 @@ def create_publication(
     )
     publication.render_job_id = job.id
     return publication, True
+
+
+def _live_publication(session: Session, channel_id: str, subject: Subject) -> Publication | None:
+    """The publication of the subject to the channel that has not failed, if there is one."""
+    return session.scalars(
+        select(Publication).where(
+            Publication.channel_id == channel_id,
+            Publication.asset_id == subject.asset_id,
+            Publication.clip_id.is_(None)
+            if subject.clip_id is None
+            else Publication.clip_id == subject.clip_id,
+            Publication.state.in_(_LIVE),
+        )
+    ).first()
 
 
 def get_visible(session: Session, principal: Principal, publication_id: str) -> Publication:

@@ -111,3 +111,11 @@ def test_a_clip_shorter_than_the_profile_minimum_fails_with_the_violation_and_de
     assert bucket.client().list_objects_v2(Bucket=bucket.bucket).get("KeyCount") == 0, "nothing delivered"
     assert event_count(stack, queued["id"], "publication.failed") == 1
     assert event_count(stack, queued["id"], "publication.delivered") == 0
+
+    with stack.client(studio.creator) as creator:
+        again = creator.post(
+            "/v1/publications", json={"clip_id": studio.short_clip_id, "channel_id": channel["id"]}
+        )
+        assert again.status_code == 201, "a failed publication leaves room for a new one"
+        assert again.json()["id"] != queued["id"]
+        assert wait_settled(creator, again.json()["id"])["state"] == "failed"
