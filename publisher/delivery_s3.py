@@ -1,6 +1,8 @@
 """Delivery to a partner's S3 bucket: a multipart upload with a SHA-256 checksum on every part, then
 a HEAD that the stored object has the size sent. The key is the same for every re-publication of a
-clip to a channel, so a retry or a re-publication replaces the object instead of adding one."""
+clip to a channel, so a retry or a re-publication replaces the object instead of adding one. A custom
+endpoint's name is resolved and vetted by the outbound address guard before every delivery, not only
+when the channel was saved, so a name that re-resolves to a private address is refused."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from publisher.delivery import DeliveryFailed, DeliveryTarget, LocalFile
 from publisher.plans import Receipt
+from shopcast.webhooks.address_guard import UnsafeWebhookUrl, parse_target, resolve
 
 __all__ = ["PART_BYTES", "S3Target"]
 
@@ -23,6 +26,7 @@ PART_BYTES = 8 * 1024 * 1024
 
 class S3Target(DeliveryTarget):
     def deliver(self, media: LocalFile, sidecars: list[LocalFile]) -> Receipt:
+        self._vet_endpoint()
         client = self._client()
         try:
             etag = self._upload(client, media)
@@ -36,6 +40,16 @@ class S3Target(DeliveryTarget):
         target = self.plan.target
         key = self._key(media.name)
         return Receipt(f"s3://{target['bucket']}/{key}", key, media.info.size, media.info.sha256, etag, extra)
+
+    def _vet_endpoint(self) -> None:
+        """Raises DeliveryFailed when the endpoint's name now leads to a forbidden address."""
+        endpoint = self.plan.target.get("endpoint_url")
+        if not endpoint:
+            return
+        try:
+            resolve(parse_target(str(endpoint)), self.settings.webhook_allow_private)
+        except UnsafeWebhookUrl as exc:
+            raise DeliveryFailed(f"refused: {exc}") from exc
 
     def _client(self) -> Any:
         target = self.plan.target
