@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -75,10 +76,20 @@ def _target(settings: Settings, body: ChannelIn) -> tuple[dict[str, Any], dict[s
         clear["prefix"] = target.prefix.strip("/")
         return clear, {"secret_access_key": target.secret_access_key}, {}
     if isinstance(target, HttpsTargetIn):
+        _require_https(target.url, settings)
         _vet(target.url, settings)
         secret = new_secret()
         return target.model_dump(), {"secret": secret}, {"secret": secret}
     return {"type": "pull"}, {}, {}
+
+
+def _require_https(url: str, settings: Settings) -> None:
+    # Plain http would send the media and its signature in the clear; it is only for receivers on
+    # the operator's own network (and tests on loopback), where private addresses are allowed.
+    if urlsplit(url).scheme.lower() != "https" and not settings.webhook_allow_private:
+        raise ValidationFailed(
+            "target: an https target's url must start with https://", code="https_required"
+        )
 
 
 def _vet(url: str, settings: Settings) -> None:

@@ -50,6 +50,8 @@ class HttpsTarget(DeliveryTarget):
         DeliveryFailed for a refused URL, a transport error or a non-2xx answer."""
         try:
             target = parse_target(url)
+            if target.scheme != "https" and not self.settings.webhook_allow_private:
+                raise UnsafeWebhookUrl("the URL must start with https://")
             address = resolve(target, self.settings.webhook_allow_private)[0]
         except UnsafeWebhookUrl as exc:
             raise DeliveryFailed(f"refused: {exc}") from exc
