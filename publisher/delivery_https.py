@@ -8,7 +8,6 @@ partner can drop a repeated delivery."""
 from __future__ import annotations
 
 import secrets
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +16,7 @@ import httpx
 
 from publisher.delivery import DeliveryFailed, DeliveryTarget, LocalFile
 from publisher.plans import Receipt
+from shopcast.jobs.scratch import job_scratch
 from shopcast.webhooks.address_guard import UnsafeWebhookUrl, parse_target, resolve
 from shopcast.webhooks.signing import stream_signature
 
@@ -41,8 +41,10 @@ class HttpsTarget(DeliveryTarget):
         return Receipt(_join(base, media.name), media.name, media.info.size, media.info.sha256, etag, extra)
 
     def _post(self, url: str, media: LocalFile, sidecars: list[LocalFile]) -> str | None:
-        with tempfile.TemporaryDirectory(dir=media.path.parent) as folder:
-            body, content_type = _multipart(Path(folder) / "body", media, sidecars)
+        # In the worker's scratch space: beside the media would be inside the file store's publication
+        # prefix, where a killed worker's half-written body would stay among the outputs.
+        with job_scratch(self.settings) as folder:
+            body, content_type = _multipart(folder / "body", media, sidecars)
             return self._send("POST", url, body, content_type, 0)
 
     def _send(self, method: str, url: str, body: Path, content_type: str, index: int) -> str | None:
