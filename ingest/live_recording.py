@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import av
-from av.container import InputContainer
+from av.container import InputContainer, OutputContainer
 from av.stream import Stream
 
 log = logging.getLogger(__name__)
@@ -72,61 +72,85 @@ def remux(segments: list[Path], dest: Path, window: tuple[float, float] | None =
     recording's timeline), only from the last video keyframe at or before `in` up to `out`.
     Returns None when nothing was recorded (or nothing in the window)."""
     start = _cut_start(segments, window[0]) if window else None
-    end = window[1] if window else float("inf")
-    chosen = [(path, _open(path)) for path in segments]
-    inputs = [(path, c) for path, c in chosen if c is not None]
-    try:
-        templates: dict[str, Stream] = {}
-        for _path, container in inputs:
-            for stream in container.streams:
-                if stream.type in ("audio", "video") and stream.type not in templates:
-                    templates[stream.type] = stream
-        if "video" not in templates:
-            return None
-        return _write(inputs, templates, dest, start, end)
-    finally:
-        for _path, container in inputs:
-            container.close()
-
-
-def _write(
-    inputs: list[tuple[Path, InputContainer]],
-    templates: dict[str, Stream],
-    dest: Path,
-    start: float | None,
-    end: float,
-) -> Remuxed | None:
+    taken = _Window(start, window[1] if window else float("inf"))
+    sources = _track_sources(segments)
+    if "video" not in sources:
+        return None
     with av.open(str(dest), "w", format="matroska") as output:
-        streams = {kind: output.add_stream_from_template(template) for kind, template in templates.items()}
-        origin: float | None = None
-        last_dts: dict[str, int] = {}
-        finish = 0.0
-        for _path, container in inputs:
+        streams = {kind: _add_stream(output, kind, path) for kind, path in sources.items()}
+        _copy(segments, output, streams, taken)
+    if taken.origin is None:
+        dest.unlink(missing_ok=True)
+        return None
+    return Remuxed(dest, taken.finish - taken.origin, taken.origin)
+
+
+# Segments are opened one at a time, never all at once: an hour at 2 s segments is 1800 demuxers,
+# more files than a process may have open, and a segment that cannot be opened is skipped.
+
+
+def _track_sources(segments: list[Path]) -> dict[str, Path]:
+    """The first segment holding each kind of track (audio, video)."""
+    found: dict[str, Path] = {}
+    for path in segments:
+        container = _open(path)
+        if container is None:
+            continue
+        with container:
+            for stream in container.streams:
+                if stream.type in ("audio", "video"):
+                    found.setdefault(stream.type, path)
+        if len(found) == 2:
+            break
+    return found
+
+
+def _add_stream(output: OutputContainer, kind: str, path: Path) -> Stream:
+    with av.open(str(path)) as container:
+        template = next(s for s in container.streams if s.type == kind)
+        return output.add_stream_from_template(template)
+
+
+@dataclass
+class _Window:
+    """Which packets go into the output, and where it starts and ends on the recording's timeline."""
+
+    start: float | None
+    end: float
+    origin: float | None = None
+    finish: float = 0.0
+    last_pts: dict[str, int] = field(default_factory=dict)
+
+    def takes(self, packet: av.Packet[Stream]) -> bool:
+        at, kind = _seconds(packet), packet.stream.type
+        if (self.start is not None and at < self.start) or at >= self.end:
+            return False
+        if self.origin is None:
+            if kind != "video" or not packet.is_keyframe:
+                return False  # the output opens with a picture the decoder can show
+            self.origin = at
+        assert packet.pts is not None
+        if at < self.origin or packet.pts <= self.last_pts.get(kind, -(1 << 62)):
+            return False
+        self.last_pts[kind] = packet.pts
+        duration = float((packet.duration or 0) * packet.time_base) if packet.time_base else 0.0
+        self.finish = max(self.finish, at + duration)
+        return True
+
+
+def _copy(segments: list[Path], output: OutputContainer, streams: dict[str, Stream], window: _Window) -> None:
+    for path in segments:
+        container = _open(path)
+        if container is None:
+            continue
+        with container:
             for packet in _packets(container):
-                at = _seconds(packet)
                 kind = packet.stream.type
-                if (start is not None and at < start) or at >= end or kind not in streams:
-                    continue
-                if origin is None:
-                    if kind != "video" or not packet.is_keyframe:
-                        continue  # the output opens with a picture the decoder can show
-                    origin = at
-                if at < origin:
-                    continue
-                pts = packet.pts
-                assert pts is not None
-                if pts <= last_dts.get(kind, -(1 << 62)):
-                    continue
-                last_dts[kind] = pts
-                duration = float((packet.duration or 0) * packet.time_base) if packet.time_base else 0.0
-                finish = max(finish, at + duration)
-                _shift(packet, origin)
-                packet.stream = streams[kind]
-                output.mux(packet)
-        if origin is None:
-            dest.unlink(missing_ok=True)
-            return None
-    return Remuxed(dest, finish - origin, origin)
+                if kind in streams and window.takes(packet):
+                    assert window.origin is not None
+                    _shift(packet, window.origin)
+                    packet.stream = streams[kind]
+                    output.mux(packet)
 
 
 def _shift(packet: av.Packet[Stream], origin: float) -> None:

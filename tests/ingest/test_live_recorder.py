@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import resource
 from pathlib import Path
 
 import av
@@ -54,3 +56,21 @@ def test_a_new_picture_size_starts_a_new_segment_and_both_sizes_play_back(tmp_pa
         sizes = [(f.width, f.height) for f in container.decode(video=0)]
     assert sizes[:20] == [(320, 240)] * 20
     assert sizes[20:] == [(640, 360)] * 20
+
+
+def test_joining_opens_one_segment_at_a_time_so_a_long_recording_fits_the_file_limit(tmp_path: Path) -> None:
+    recorder = LiveRecorder(tmp_path, "h264", segment_s=0.05, sync_wait_s=0.0)
+    _feed(recorder, h264_frames(160, 120, 120, gop=3), opus_frames(200))
+    recorder.close()
+    segments = segment_files(tmp_path)
+    assert len(segments) == 40
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    in_use = len(os.listdir("/proc/self/fd"))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (in_use + 16, hard))  # far fewer than the segments
+    try:
+        joined = remux(segments, tmp_path / "joined.mkv")
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    assert joined is not None
+    with av.open(str(joined.path)) as container:
+        assert sum(1 for p in container.demux(video=0) if p.size) == 120
