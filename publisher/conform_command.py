@@ -1,6 +1,8 @@
 """The FFmpeg argument lists of a conform render: loudness measurement (pass 1), then the render
 itself (pass 2) that frames the picture to the profile, interlaces it when the profile says so, burns
-subtitles in, normalises loudness with the measured values and encodes to the profile's codecs.
+subtitles in, normalises loudness with the measured values and encodes to the profile's codecs; the
+poster frame; and the conformance check's loudness measurement of the result. `publisher.conformance`
+runs that last one and judges its numbers.
 
 `tcommerce` is XDCAM HD422: MPEG-2 4:2:2 Profile @ High Level, 50 Mb/s CBR, long GOP of 12 with
 interlaced DCT and motion estimation, top field first, in MXF OP1a with PCM 24-bit as mono tracks.
@@ -16,7 +18,14 @@ from publisher.loudnorm import LoudnormMeasurement
 from publisher.profiles import Profile
 from transcode.subtitles_command import burn_in_filter
 
-__all__ = ["Conform", "build_conform", "build_loudnorm_measure", "build_poster", "output_rate"]
+__all__ = [
+    "Conform",
+    "build_conform",
+    "build_loudnorm_measure",
+    "build_output_loudness",
+    "build_poster",
+    "output_rate",
+]
 
 _LRA = 11.0  # loudness range target: loudnorm's default, wide enough to leave speech alone
 _XDCAM_VBV_BITS = 17825792  # the MPEG-2 422P@HL VBV buffer
@@ -72,6 +81,15 @@ def build_poster(media: Path, poster: Path, duration_s: float) -> list[str]:
     at = max(0.0, duration_s / 3)
     return ["-y", "-ss", f"{at:.3f}", "-i", str(media), "-frames:v", "1", "-vf", "scale='min(640,iw)':-2",
             "-q:v", "3", str(poster)]  # fmt: skip
+
+
+def build_output_loudness(path: Path, tracks: int) -> list[str]:
+    """ebur128 over the rendered programme, for the conformance check: the stereo stream, or the mono
+    tracks merged back into stereo."""
+    if tracks >= 2:
+        graph = "[0:a:0][0:a:1]amerge=inputs=2,ebur128=peak=true[out]"
+        return ["-i", str(path), "-filter_complex", graph, "-map", "[out]", "-f", "null", "-"]
+    return ["-i", str(path), "-map", "0:a:0", "-af", "ebur128=peak=true", "-f", "null", "-"]
 
 
 def _filter_graph(job: Conform) -> str:

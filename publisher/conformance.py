@@ -8,12 +8,13 @@ from pathlib import Path
 
 import av
 
+from publisher.conform_command import build_output_loudness
 from publisher.plans import Violation
 from publisher.profiles import Profile
 from shopcast.media.ffmpeg_runner import run_ffmpeg
 from transcode.loudness import Loudness, parse_summary
 
-__all__ = ["Probed", "build_output_loudness", "check_conformance", "check_duration", "probe_output"]
+__all__ = ["Probed", "check_conformance", "check_duration", "measure_output", "probe_output"]
 
 _CONTAINERS = {"mp4": "mp4", "mxf": "mxf"}
 _PROFILES = {"h264": {"High": "High"}, "mpeg2video": {"4:2:2": "4:2:2"}}
@@ -63,14 +64,6 @@ def probe_output(path: Path) -> Probed:
             field_order=_FIELD_ORDERS.get(context.field_order),
             audio_tracks=[(s.codec_context.name, s.channels, s.sample_rate) for s in container.streams.audio],
         )
-
-
-def build_output_loudness(path: Path, tracks: int) -> list[str]:
-    """ebur128 over the programme: the stereo stream, or the mono tracks merged back into stereo."""
-    if tracks >= 2:
-        graph = "[0:a:0][0:a:1]amerge=inputs=2,ebur128=peak=true[out]"
-        return ["-i", str(path), "-filter_complex", graph, "-map", "[out]", "-f", "null", "-"]
-    return ["-i", str(path), "-map", "0:a:0", "-af", "ebur128=peak=true", "-f", "null", "-"]
 
 
 def measure_output(path: Path, tracks: int, timeout_s: float) -> Loudness:
