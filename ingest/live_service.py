@@ -170,13 +170,15 @@ def claim(session: Session, stream_id: str, session_id: str, node: str) -> bool:
     return True
 
 
-def release(session: Session, stream_id: str, session_id: str) -> None:
-    """The publisher went away; the stream stays live and may be taken up again by a reconnect."""
-    session.execute(
+def release(session: Session, stream_id: str, session_id: str) -> bool:
+    """The publisher went away; the stream stays live and may be taken up again by a reconnect.
+    False if `session_id` was not the stream's publisher."""
+    released = session.execute(
         update(LiveStream)
         .where(LiveStream.id == stream_id, LiveStream.session_id == session_id)
         .values(session_id=None)
     )
+    return rows_affected(released) == 1
 
 
 def record_health(session: Session, stream_id: str, health: dict[str, float | int]) -> None:

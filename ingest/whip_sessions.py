@@ -95,46 +95,49 @@ class LiveNode:
     # --- WHIP ----------------------------------------------------------------------------------
 
     async def publish(self, key: str, offer: Offer) -> tuple[WhipSession, str]:
-        """Answer a publisher's offer; raises the 401/403/409 of its key.
-
-        A publisher that comes back while its old session here has gone quiet (its network dropped,
-        it restarted) takes over: the old session counts as dropped, and the new one continues the
-        same stream and recording. Only a session still sending makes the key `409 already live`."""
-        for earlier in list(self.sessions.values()):
-            if earlier.stream_key == key and earlier.recorder.silent_for_s() > QUIET_BEFORE_TAKEOVER_S:
-                await self._dropped(earlier)
+        """Answer a publisher's offer; raises the 401/403/409 of its key, 400/415 for an offer that
+        cannot be answered. Whatever fails after the peer connection exists discards it (peer,
+        recorder, frame sinks), so a failed publish leaves nothing behind."""
+        await self._take_over_quiet(key)
         stream_id = await asyncio.to_thread(self._authorize, key)
-        config = RTCConfiguration(iceServers=[RTCIceServer(urls=url) for url in self.ice_servers])
-        pc = RTCPeerConnection(config)
+        pc = RTCPeerConnection(
+            RTCConfiguration(iceServers=[RTCIceServer(urls=url) for url in self.ice_servers])
+        )
         try:
-            await pc.setRemoteDescription(RTCSessionDescription(offer.sdp, "offer"))
-            await pc.setLocalDescription(await pc.createAnswer())
-        except OperationError as exc:  # no codec in common, e.g. H.264 High rather than baseline
-            await pc.close()
-            raise UnsupportedOffer(
-                f"no codec in common: send H.264 constrained baseline or VP8 with Opus ({exc})",
-            ) from exc
-        except (ValueError, InvalidStateError, InvalidAccessError) as exc:
-            await pc.close()
-            raise InvalidOffer(f"the offer cannot be answered: {exc}", code="unanswerable_offer") from exc
+            answer = await _answer(pc, offer)
+            # No await from here until the sinks are attached: aiortc starts the receiver threads
+            # only once ICE connects, which needs this task to yield.
+            session = self._new_session(stream_id, key, pc, _negotiated_video(answer))
         except BaseException:
             await pc.close()
             raise
-        # No await from here until the sinks are attached: aiortc starts the receiver threads
-        # only once ICE connects, which needs this task to yield.
-        answer = pc.localDescription.sdp
-        session = self._start_recording(stream_id, key, pc, _negotiated_video(answer))
-        claimed = await asyncio.to_thread(self._claim, session)
-        if not claimed:
-            await self._discard(session)
-            raise Conflict("someone else went live with this stream key a moment ago", code="already_live")
-        continuation = self._continuations.pop(stream_id, None)
+        try:
+            self._attach(session)
+            if not await asyncio.to_thread(self._claim, session):
+                raise Conflict(
+                    "someone else went live with this stream key a moment ago", code="already_live"
+                )
+        except BaseException:
+            await self._abandon(session)
+            raise
+        self._go_live(session)
+        return session, answer
+
+    async def _take_over_quiet(self, key: str) -> None:
+        """A publisher that comes back while its old session here has gone quiet (its network
+        dropped, it restarted) takes over: the old session counts as dropped, and the new one
+        continues the same stream and recording. Only a session still sending makes the key `409`."""
+        for earlier in list(self.sessions.values()):
+            if earlier.stream_key == key and earlier.recorder.silent_for_s() > QUIET_BEFORE_TAKEOVER_S:
+                await self._dropped(earlier)
+
+    def _go_live(self, session: WhipSession) -> None:
+        continuation = self._continuations.pop(session.stream_id, None)
         if continuation is not None and continuation.timer is not None:
             continuation.timer.cancel()
         self.sessions[session.id] = session
-        pc.on("connectionstatechange", lambda: self._connection_changed(session))
+        session.pc.on("connectionstatechange", lambda: self._connection_changed(session))
         self._ensure_health_loop()
-        return session, answer
 
     def end(self, session_id: str) -> None:
         """The publisher's DELETE: the session stops and its recording is handed off, after the
@@ -189,18 +192,20 @@ class LiveNode:
         with transaction(self.runtime.sessions) as db:
             return live_service.claim(db, session.stream_id, session.id, self.node)
 
-    def _release(self, session: WhipSession) -> None:
+    def _release(self, session: WhipSession) -> bool:
         with transaction(self.runtime.sessions) as db:
-            live_service.release(db, session.stream_id, session.id)
+            return live_service.release(db, session.stream_id, session.id)
 
-    def _start_recording(
+    def _new_session(
         self, stream_id: str, key: str, pc: RTCPeerConnection, video_codec: VideoCodec | None
     ) -> WhipSession:
         settings = self.runtime.settings
         continuation = self._continuations.get(stream_id)
         loop = asyncio.get_running_loop()
-        receivers = {t.kind: t.receiver for t in pc.getTransceivers() if t.receiver.track is not None}
-        video_receiver = receivers.get("video")
+        videos = [
+            t.receiver for t in pc.getTransceivers() if t.kind == "video" and t.receiver.track is not None
+        ]
+        video_receiver = videos[0] if videos else None
 
         def ask_for_keyframe() -> None:
             if video_receiver is not None:
@@ -215,10 +220,14 @@ class LiveNode:
             first_sequence=next_sequence(recording_dir(self.runtime, stream_id)),
             request_keyframe=ask_for_keyframe,
         )
-        for kind, receiver in receivers.items():
-            if kind in ("audio", "video"):
-                live_tap.attach(receiver, _TrackSink(recorder, "video" if kind == "video" else "audio"))
         return WhipSession(new_id(), stream_id, key, pc, recorder)
+
+    def _attach(self, session: WhipSession) -> None:
+        """Send each received track's frames to the session's recorder."""
+        for transceiver in session.pc.getTransceivers():
+            if transceiver.receiver.track is not None and transceiver.kind in ("audio", "video"):
+                kind: TrackKind = "video" if transceiver.kind == "video" else "audio"
+                live_tap.attach(transceiver.receiver, _TrackSink(session.recorder, kind))
 
     async def _stop(self, session: WhipSession) -> None:
         """Close the peer and the recording; every caller waits for the one stop that runs."""
@@ -236,8 +245,15 @@ class LiveNode:
                 live_tap.detach(receiver)
         await asyncio.to_thread(session.recorder.close)
 
-    async def _discard(self, session: WhipSession) -> None:
-        await self._stop(session)
+    async def _abandon(self, session: WhipSession) -> None:
+        """A publish failed after its peer connection was made: close it all and, if the stream was
+        claimed already, treat it as a drop so that its grace period and hand-off run."""
+        try:
+            await self._stop(session)
+            if await asyncio.to_thread(self._release, session):
+                self._await_reconnect(session.stream_id, session.recorder.end_s)
+        except Exception:
+            log.exception("live stream %s: cleaning up a failed publish failed", session.stream_id)
 
     def _connection_changed(self, session: WhipSession) -> None:
         if session.ended or session.pc.connectionState not in ("failed", "closed"):
@@ -250,11 +266,16 @@ class LiveNode:
             return  # already ending (DELETE, or dropped once)
         await self._stop(session)
         await asyncio.to_thread(self._release, session)
+        self._await_reconnect(session.stream_id, session.recorder.end_s)
+
+    def _await_reconnect(self, stream_id: str, end_s: float) -> None:
+        earlier = self._continuations.get(stream_id)  # a reconnect that failed: its grace starts anew
+        if earlier is not None and earlier.timer is not None:
+            earlier.timer.cancel()
+        continuation = _Continuation(max(end_s, earlier.end_s if earlier else 0.0))
+        self._continuations[stream_id] = continuation
         grace = self.runtime.settings.live_reconnect_grace_s
-        continuation = _Continuation(session.recorder.end_s)
-        self._continuations[session.stream_id] = continuation
-        loop = asyncio.get_running_loop()
-        continuation.timer = loop.call_later(grace, self._grace_over, session.stream_id)
+        continuation.timer = asyncio.get_running_loop().call_later(grace, self._grace_over, stream_id)
 
     def _grace_over(self, stream_id: str) -> None:
         continuation = self._continuations.pop(stream_id, None)
@@ -316,6 +337,20 @@ async def _packets_lost(pc: RTCPeerConnection) -> int:
             stats = await transceiver.receiver.getStats()
             lost += sum(getattr(s, "packetsLost", 0) or 0 for s in stats.values() if s.type == "inbound-rtp")
     return lost
+
+
+async def _answer(pc: RTCPeerConnection, offer: Offer) -> str:
+    """The SDP answer to `offer`; raises 415 for no codec in common, 400 for an unanswerable offer."""
+    try:
+        await pc.setRemoteDescription(RTCSessionDescription(offer.sdp, "offer"))
+        await pc.setLocalDescription(await pc.createAnswer())
+    except OperationError as exc:  # no codec in common, e.g. H.264 High rather than baseline
+        raise UnsupportedOffer(
+            f"no codec in common: send H.264 constrained baseline or VP8 with Opus ({exc})",
+        ) from exc
+    except (ValueError, InvalidStateError, InvalidAccessError) as exc:
+        raise InvalidOffer(f"the offer cannot be answered: {exc}", code="unanswerable_offer") from exc
+    return str(pc.localDescription.sdp)
 
 
 def _negotiated_video(answer: str) -> VideoCodec | None:
