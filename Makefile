@@ -8,19 +8,30 @@ PORT ?= 8000
 
 .PHONY: install system-deps run test lint clean
 
-install: system-deps $(STAMP)
+HLS_JS := shopcast/web/static/vendor/hls.min.js
+HLS_JS_VERSION := 1.7.4
 
-# Debian packages: espeak-ng speaks the subtitle tests' speech, fonts-nanum is the burn-in's Korean font.
+install: system-deps $(STAMP) $(HLS_JS)
+
+# The web player's hls.js, from the npm registry at install time (never at run time); git ignores it.
+$(HLS_JS):
+	npm install --silent --no-save --no-audit --no-fund --prefix $(VENV)/web-npm hls.js@$(HLS_JS_VERSION)
+	cp $(VENV)/web-npm/node_modules/hls.js/dist/hls.min.js $@
+
+# Debian packages: espeak-ng speaks the subtitle tests' speech, fonts-nanum is the burn-in's Korean font,
+# chromium runs the web pages' browser tests, npm fetches hls.js for the web player.
 # Installed when missing and we are root; otherwise a warning says what to install.
 system-deps:
 	@missing=""; \
 	command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
 	test -e /usr/share/fonts/truetype/nanum/NanumGothic.ttf || missing="$$missing fonts-nanum"; \
+	test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	else \
-		echo "warning: missing Debian packages:$$missing (subtitle tests and burn-in need them)" >&2; \
+		echo "warning: missing Debian packages:$$missing (subtitle tests, burn-in, web pages and their tests need them)" >&2; \
 	fi
 
 $(STAMP): pyproject.toml
@@ -41,4 +52,4 @@ test: install lint
 	$(BIN)/pytest
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache $(HLS_JS)

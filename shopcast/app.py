@@ -1,4 +1,4 @@
-"""The FastAPI app: mounts every domain's router, errors, metrics, rate limits and CORS."""
+"""The FastAPI app: mounts every domain's router and the web pages, errors, metrics, rate limits and CORS."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from shopcast.api.metrics import router as metrics_router
 from shopcast.api.nul_refusal import NulRefusalMiddleware
 from shopcast.api.ratelimit import RateLimitMiddleware
 from shopcast.api.request_id import RequestIdMiddleware
+from shopcast.auth.api import me_router
 from shopcast.auth.api import router as admin_router
 from shopcast.celery_app import configure_celery
 from shopcast.errors import install_error_handlers
@@ -27,6 +28,7 @@ from shopcast.jobs import dispatch
 from shopcast.runtime import build_runtime
 from shopcast.settings import Settings, load_settings
 from shopcast.telemetry.broker_metrics import BrokerQueueCollector
+from shopcast.web import mount_web
 from shopcast.webhooks.api import router as webhooks_router
 from studio_booking.api import router as studio_router
 from transcode.clip_playback_api import router as clip_playback_router
@@ -100,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(studio_router)
     app.include_router(webhooks_router)
     app.include_router(admin_router)
+    app.include_router(me_router)
     app.include_router(playback_router)
     app.include_router(thumbnails_router)
     app.include_router(subtitles_router)
@@ -107,4 +110,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(clip_playback_router)
     app.include_router(publisher_router)
     app.include_router(partner_router)
+    mount_web(app)
     return app

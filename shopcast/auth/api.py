@@ -1,4 +1,5 @@
-"""Admin API for who works with whom: PDs assigned to creators (DESIGN.md, Roles)."""
+"""Who the caller is (`GET /v1/me`), and the admin API for who works with whom: PDs assigned to
+creators (DESIGN.md, Roles)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from shopcast.auth.service import Principal, assign_pd, assignments, unassign_pd
 from shopcast.errors import Forbidden
 
 router = APIRouter(prefix="/v1/admin/pd-assignments", tags=["admin"])
+me_router = APIRouter(prefix="/v1/me", tags=["users"])
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"description": "error", "content": {"application/json": {}}} for code in (401, 403, 404, 422)
 }
@@ -27,6 +29,18 @@ class Assignment(RequestModel):
 
 class Assignments(BaseModel):
     items: list[Assignment]
+
+
+class Me(BaseModel):
+    id: str
+    name: str
+    role: Role
+
+
+@me_router.get("", response_model=Me, responses=_ERRORS)
+def who_am_i(user: CurrentUser) -> Me:
+    """The caller's name and role, so a client (the web pages) shows what that role may do."""
+    return Me(id=user.id, name=user.name, role=user.role)
 
 
 def _admin(user: Principal) -> None:

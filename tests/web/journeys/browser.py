@@ -1,0 +1,105 @@
+"""Debian's Chromium driven by Playwright, the way the journeys need it: fake camera and microphone,
+loopback allowed in WebRTC, nothing fetched in the background, every console error kept, and each
+page photographed at desktop and phone width under test-artifacts/web/."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Playwright, Request, ViewportSize
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "web"
+PHONE: ViewportSize = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
+FLAGS = [
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    # Chromium leaves loopback out of its ICE candidates, and hides host addresses behind mDNS names
+    # that the server cannot resolve; the journeys run where loopback is the only interface.
+    "--allow-loopback-in-peer-connection",
+    "--disable-features=WebRtcHideLocalIpsWithMdns",
+]
+
+# Every form control must be named for a screen reader: by a <label>, aria-label or aria-labelledby.
+_UNLABELLED_CONTROLS = """() => [...document.querySelectorAll("input, select, textarea, button")]
+  .filter((c) => c.offsetParent !== null && c.type !== "hidden")
+  .filter((c) => !(c.labels && c.labels.length) && !c.getAttribute("aria-label")
+    && !c.getAttribute("aria-labelledby") && !(c.tagName === "BUTTON" && c.textContent.trim()))
+  .map((c) => c.id || c.outerHTML.slice(0, 80))"""
+_OVERFLOW = "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+
+
+@dataclass
+class Browser:
+    """One Chromium profile (a fresh user data dir); each `open_signed_in` is a new tab, so each has
+    its own sessionStorage and so its own signed-in user."""
+
+    context: BrowserContext
+    base_url: str
+    console_errors: list[str] = field(default_factory=list)
+    requests: list[tuple[str, str]] = field(default_factory=list)
+
+    def watch(self, page: Page) -> Page:
+        page.on("console", lambda message: self._keep_error(page, message))
+        page.on("pageerror", lambda error: self.console_errors.append(f"{page.url}: {error}"))
+        page.on("request", lambda request: self._keep_request(request))
+        return page
+
+    def _keep_error(self, page: Page, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.console_errors.append(f"{page.url}: {message.text}")
+
+    def _keep_request(self, request: Request) -> None:
+        self.requests.append((request.method, request.url.removeprefix(self.base_url)))
+
+    def open_signed_in(self, token: str) -> Page:
+        """Sign in through the sign-in page with the keyboard alone; returns the tab on the role's
+        first page."""
+        page = self.watch(self.context.new_page())
+        page.goto(f"{self.base_url}/web/")
+        page.get_by_label("API token").focus()
+        page.keyboard.type(token)
+        page.keyboard.press("Enter")
+        page.wait_for_url(lambda url: not url.endswith("/web/"))
+        ready(page)
+        return page
+
+
+def ready(page: Page, timeout: float = 30_000) -> None:
+    """Until the page's module has loaded what it shows (it marks `<body data-ready>`)."""
+    page.wait_for_selector("body[data-ready=true]", state="attached", timeout=timeout)
+
+
+def snapshot(page: Page, name: str) -> None:
+    """Screenshots at desktop and phone width; fails if a control has no accessible name or the
+    page scrolls sideways on a phone."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    assert page.evaluate(_UNLABELLED_CONTROLS) == [], f"{name}: controls without a label"
+    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+    page.set_viewport_size(PHONE)
+    try:
+        assert page.evaluate(_OVERFLOW) <= 0, f"{name}: wider than a phone"
+        page.screenshot(path=ARTIFACTS / f"{name}-phone.png", full_page=True)
+    finally:
+        page.set_viewport_size(DESKTOP)
+
+
+def launch(playwright: Playwright, profile: Path) -> BrowserContext:
+    return playwright.chromium.launch_persistent_context(
+        str(profile),
+        executable_path=str(CHROMIUM),
+        headless=True,
+        args=FLAGS,
+        viewport=DESKTOP,
+        timezone_id="Asia/Seoul",
+        locale="en-US",
+        permissions=["camera", "microphone", "clipboard-read", "clipboard-write"],
+    )

@@ -1,0 +1,167 @@
+"""A creator in Chromium: signs in, books a studio slot (a clash is named before anything is sent),
+goes live from the fake camera for 10 s over WHIP, stops, and finds the recording as a ready asset
+that plays."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import httpx
+from playwright.sync_api import Page, expect
+
+from tests.harness.stack import Stack
+from tests.harness.tus import wait_for_state
+from tests.web.journeys.browser import Browser, ready, snapshot
+
+SEOUL = ZoneInfo("Asia/Seoul")
+LIVE_S = 10
+
+
+def _book_by_api(client: httpx.Client, studio_id: str, starts: datetime, hours: int = 1) -> str:
+    answer = client.post(
+        "/v1/bookings",
+        json={
+            "studio_id": studio_id,
+            "starts_at": starts.isoformat(),
+            "ends_at": (starts + timedelta(hours=hours)).isoformat(),
+        },
+    )
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["id"])
+
+
+def _fill_slot(page: Page, starts: datetime, ends: datetime) -> None:
+    page.get_by_label("Date").fill(starts.strftime("%Y-%m-%d"))
+    page.get_by_label("Starts").fill(starts.strftime("%H:%M"))
+    page.get_by_label("Ends").fill(ends.strftime("%H:%M"))
+
+
+def _slot_from_now() -> tuple[datetime, datetime]:
+    """A slot starting two minutes from now, on one calendar day in Seoul."""
+    starts = (datetime.now(SEOUL) + timedelta(minutes=2)).replace(second=0, microsecond=0)
+    ends = min(starts + timedelta(minutes=30), starts.replace(hour=23, minute=59))
+    return starts, ends
+
+
+def test_language_switch_and_keyboard_sign_in(web_stack: Stack, browser: Browser) -> None:
+    token = web_stack.user("web-lang-creator", "creator")
+    page = browser.watch(browser.context.new_page())
+    page.goto(f"{web_stack.base_url}/web/")
+    page.get_by_label("Language").select_option("ko")
+    expect(page.get_by_role("heading", level=1)).to_have_text("로그인")
+    expect(page.locator("html")).to_have_attribute("lang", "ko")
+    snapshot(page, "signin-ko")
+    page.get_by_label("API 토큰").fill("sc_not_a_token")
+    page.keyboard.press("Enter")
+    expect(page.locator("#page-error")).to_contain_text("이 토큰은 받아들여지지 않았습니다")
+    page.get_by_label("언어").select_option("en")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    snapshot(page, "signin")
+    page.close()
+    signed_in = browser.open_signed_in(token)
+    assert signed_in.url.endswith("/web/book")
+    expect(signed_in.locator("#whoami")).to_have_text("Signed in as web-lang-creator (creator)")
+    # Role-aware navigation: a creator is offered the creator pages, not the partner page.
+    nav = signed_in.get_by_role("navigation")
+    expect(nav.get_by_role("link", name="Go live")).to_be_visible()
+    expect(nav.get_by_role("link", name="Channels")).to_be_hidden()
+    assert [e for e in browser.console_errors if "401" not in e] == []
+
+
+def test_creator_books_goes_live_for_ten_seconds_and_the_recording_becomes_a_ready_asset(
+    web_stack: Stack, browser: Browser
+) -> None:
+    admin, creator = web_stack.user("web-admin", "admin"), web_stack.user("web-creator", "creator")
+    rival = web_stack.user("web-rival", "creator")
+    with web_stack.client(admin) as client:
+        studio = client.post("/v1/studios", json={"name": "Studio Gangnam", "timezone": "Asia/Seoul"}).json()
+    tomorrow_ten = (datetime.now(SEOUL) + timedelta(days=1)).replace(
+        hour=10, minute=0, second=0, microsecond=0
+    )
+    with web_stack.client(rival) as client:
+        _book_by_api(client, studio["id"], tomorrow_ten)
+    with web_stack.client(creator) as client:  # a booking whose key does not work yet
+        later_id = _book_by_api(client, studio["id"], tomorrow_ten + timedelta(hours=4))
+
+    page = browser.open_signed_in(creator)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Book a studio")
+    # Typing tomorrow's date shows tomorrow's week, with the rival's hour marked booked.
+    _fill_slot(page, tomorrow_ten + timedelta(minutes=30), tomorrow_ten + timedelta(minutes=90))
+    expect(page.locator("#calendar td.booked")).to_have_count(2)  # the rival's hour and ours, 4 h later
+    expect(page.locator("#conflict")).to_contain_text("overlaps a booking")
+    expect(page.get_by_role("button", name="Book", exact=True)).to_be_disabled()
+    assert ("POST", "/v1/bookings") not in browser.requests  # shown before submitting
+    snapshot(page, "book-conflict")
+
+    starts, ends = _slot_from_now()
+    _fill_slot(page, starts, ends)
+    expect(page.locator("#conflict")).to_be_hidden()
+    page.get_by_role("button", name="Book", exact=True).click()
+    expect(page.locator("#booked")).to_contain_text("Stream key: sk_")
+    snapshot(page, "book")
+    with web_stack.client(creator) as client:
+        mine = client.get("/v1/bookings").json()["items"]
+    booked = [b for b in mine if datetime.fromisoformat(b["starts_at"]) == starts]
+    assert len(booked) == 1, mine
+    assert datetime.fromisoformat(booked[0]["ends_at"]) == ends, mine
+
+    page.get_by_role("navigation").get_by_role("link", name="Go live").click()
+    ready(page)
+    _go_live_and_stop(page, booked[0]["id"], later_id)
+    asset_id = page.locator("#recording a").get_attribute("data-asset-id")
+    assert asset_id
+    with web_stack.client(creator) as client:
+        asset = wait_for_state(client, asset_id, {"ready", "rejected", "failed"}, timeout=180)
+        streams = client.get("/v1/live-streams").json()["items"]
+    assert asset["state"] == "ready", asset["error"]
+    assert LIVE_S - 2 <= asset["source"]["duration_s"] <= LIVE_S + 6, asset["source"]
+    assert asset["source"]["audio_codec"], asset["source"]
+    assert [s["asset_id"] for s in streams if s["booking_id"] == booked[0]["id"]] == [asset_id]
+
+    _recording_plays_in_the_asset_pages(page, asset_id)
+    assert browser.console_errors == []
+
+
+def _live_seconds(page: Page) -> int:
+    return int(str(page.locator("#live-timer").get_attribute("datetime")).strip("PTS"))
+
+
+def _go_live_and_stop(page: Page, booking_id: str, later_id: str) -> None:
+    source = page.get_by_label("Stream key")
+    source.select_option(later_id)
+    expect(page.locator("#live-message")).to_contain_text("15 minutes before to 15 minutes after")
+    expect(page.get_by_role("button", name="Go live")).to_be_disabled()
+    source.select_option(booking_id)
+    expect(page.locator("#live-message")).to_be_hidden()
+    expect(page.get_by_label("Camera", exact=True)).not_to_have_value("")
+    expect(page.get_by_label("Microphone", exact=True)).not_to_have_value("")
+    page.wait_for_function("document.getElementById('preview').videoWidth > 0")
+    page.get_by_role("button", name="Go live").click()
+    expect(page.locator("#connection-state")).to_have_attribute("data-state", "live", timeout=30_000)
+    went_live = time.monotonic()
+    page.wait_for_function(
+        "parseInt(document.getElementById('live-timer').dateTime.slice(2)) >= 3", timeout=10_000
+    )
+    snapshot(page, "live")
+    page.wait_for_timeout(max(0.0, LIVE_S - (time.monotonic() - went_live)) * 1000)
+    assert _live_seconds(page) >= LIVE_S - 1
+    expect(page.locator("#live-timer")).to_contain_text("00:1")
+    page.get_by_role("button", name="Stop").click()
+    expect(page.locator("#connection-state")).to_have_attribute("data-state", "ended")
+    expect(page.locator("#recording a")).to_be_visible(timeout=60_000)
+
+
+def _recording_plays_in_the_asset_pages(page: Page, asset_id: str) -> None:
+    page.get_by_role("navigation").get_by_role("link", name="Assets").click()
+    ready(page)
+    item = page.locator(f'#assets li[data-asset-id="{asset_id}"]')
+    expect(item).to_have_attribute("data-state", "ready")
+    snapshot(page, "assets")
+    item.get_by_role("link").click()
+    ready(page, timeout=60_000)
+    page.wait_for_function("document.getElementById('player').readyState >= 2", timeout=60_000)
+    page.evaluate("document.getElementById('player').muted = true; document.getElementById('player').play()")
+    page.wait_for_function("document.getElementById('player').currentTime > 1", timeout=30_000)
+    snapshot(page, "asset-live-recording")
