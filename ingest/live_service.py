@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ingest.live_models import LiveState, LiveStream
@@ -72,25 +73,46 @@ def stream_for_key(session: Session, key: str, now: datetime, settings: Settings
     """
     stream = session.scalar(select(LiveStream).where(LiveStream.stream_key == key))
     if stream is None:
-        try:
-            booking = booking_for_stream_key(session, key, now, settings)
-        except Unauthorized:
-            raise Unauthorized(
-                "this stream key is unknown; copy it again from your live stream or booking",
-                code="unknown_stream_key",
-                headers={"WWW-Authenticate": "Bearer"},
-            ) from None
-        stream = session.scalar(select(LiveStream).where(LiveStream.booking_id == booking.id))
-        if stream is None:
-            stream = LiveStream(
-                owner_id=booking.creator_id,
-                title=f"Live {booking.starts_at:%Y-%m-%d %H:%M} UTC",
-                stream_key=key,
-                booking_id=booking.id,
-                state=LiveState.idle,
-            )
+        stream = _booking_stream(session, key, now, settings)
+    _check_publishable(stream)
+    return stream
+
+
+def _booking_stream(session: Session, key: str, now: datetime, settings: Settings) -> LiveStream:
+    """The live stream of the booking whose key this is, made on its first publish."""
+    try:
+        booking = booking_for_stream_key(session, key, now, settings)
+    except Unauthorized:
+        raise Unauthorized(
+            "this stream key is unknown; copy it again from your live stream or booking",
+            code="unknown_stream_key",
+            headers={"WWW-Authenticate": "Bearer"},
+        ) from None
+    by_booking = select(LiveStream).where(LiveStream.booking_id == booking.id)
+    stream = session.scalar(by_booking)
+    if stream is not None:
+        return stream
+    stream = LiveStream(
+        owner_id=booking.creator_id,
+        title=f"Live {booking.starts_at:%Y-%m-%d %H:%M} UTC",
+        stream_key=key,
+        booking_id=booking.id,
+        state=LiveState.idle,
+    )
+    try:
+        with session.begin_nested():
             session.add(stream)
-            session.flush()
+    except IntegrityError:
+        # Two first publishes at once: both found no stream, the other one's insert won (the key
+        # and the booking are unique). Its stream is this key's stream.
+        winner = session.scalar(by_booking)
+        if winner is None:
+            raise
+        return winner
+    return stream
+
+
+def _check_publishable(stream: LiveStream) -> None:
     if stream.state is LiveState.ended:
         raise Conflict(
             "this live stream has ended and its recording is an asset; create a new live stream",
@@ -106,7 +128,6 @@ def stream_for_key(session: Session, key: str, now: datetime, settings: Settings
             "someone is already live with this stream key; stop that broadcast first",
             code="already_live",
         )
-    return stream
 
 
 def node_id(live_dir: Path) -> str:
@@ -235,31 +256,30 @@ def end_with_asset(
     if rows_affected(won) != 1:
         return False
     if recording is not None:
-        asset = Asset(
-            id=recording.asset_id,
-            owner_id=stream.owner_id,
-            state=AssetState.processing,
-            title=stream.title or "Live recording",
-            filename=f"live-{stream.id}.mkv",
-            size_bytes=recording.size_bytes,
-        )
-        session.add(asset)
-        session.flush()
-        stream.asset_id = asset.id
-        emit(session, "asset.created", owner_id=stream.owner_id, subject_id=asset.id, data={"id": asset.id})
-        create_job(session, "probe", asset_id=asset.id, max_attempts=settings.job_max_attempts)
-    emit(
-        session,
-        "live_stream.ended",
-        owner_id=stream.owner_id,
-        subject_id=stream.id,
-        data={
-            "id": stream.id,
-            "asset_id": stream.asset_id,
-            "duration_s": round(recording.duration_s, 3) if recording else 0.0,
-        },
-    )
+        stream.asset_id = _recorded_asset(session, settings, stream, recording).id
+    duration_s = round(recording.duration_s, 3) if recording else 0.0
+    data = {"id": stream.id, "asset_id": stream.asset_id, "duration_s": duration_s}
+    emit(session, "live_stream.ended", owner_id=stream.owner_id, subject_id=stream.id, data=data)
     return True
+
+
+def _recorded_asset(
+    session: Session, settings: Settings, stream: LiveStream, recording: RecordingFile
+) -> Asset:
+    """The asset the recording becomes, on its way to the probe like an upload."""
+    asset = Asset(
+        id=recording.asset_id,
+        owner_id=stream.owner_id,
+        state=AssetState.processing,
+        title=stream.title or "Live recording",
+        filename=f"live-{stream.id}.mkv",
+        size_bytes=recording.size_bytes,
+    )
+    session.add(asset)
+    session.flush()
+    emit(session, "asset.created", owner_id=stream.owner_id, subject_id=asset.id, data={"id": asset.id})
+    create_job(session, "probe", asset_id=asset.id, max_attempts=settings.job_max_attempts)
+    return asset
 
 
 def orphaned_streams(session: Session, live_dir: Path) -> list[tuple[str, str | None]]:
