@@ -1,0 +1,144 @@
+"""A PD reviews a creator's asset in Chromium: corrects a subtitle cue, marks a 9:16 clip's in and
+out from the player, tags a product at the playhead and publishes the clip; the channel's partner
+then finds it on the partner page with a working download link and feed URL."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import httpx
+from playwright.sync_api import Page, expect
+
+from tests.harness.stack import Stack
+from tests.harness.tus import upload, wait_for_state
+from tests.publisher.studio import create_channel, speech_source, user_id, wait_for_subtitles
+from tests.web.journeys.browser import Browser, ready, snapshot
+
+CORRECTED = "Welcome to the Shopcast web show."
+
+
+def _seek(page: Page, seconds: float) -> None:
+    page.evaluate(
+        """(s) => new Promise((done) => {
+             const video = document.getElementById("player");
+             video.addEventListener("seeked", done, { once: true });
+             video.currentTime = s;
+           })""",
+        seconds,
+    )
+
+
+def _prepared_asset(stack: Stack, creator: str, folder: Path) -> str:
+    with stack.client(creator) as client:
+        asset_id = upload(client, speech_source(folder))
+        wait_for_state(client, asset_id, {"ready"}, timeout=120)
+        wait_for_subtitles(client, asset_id)
+    return asset_id
+
+
+def test_a_pd_cuts_a_vertical_clip_from_the_player_and_the_partner_sees_it_published(
+    web_stack: Stack, browser: Browser, tmp_path: Path
+) -> None:
+    admin, creator = web_stack.user("web-rev-admin", "admin"), web_stack.user("web-rev-creator", "creator")
+    pd, partner = web_stack.user("web-rev-pd", "pd"), web_stack.user("web-rev-partner", "partner")
+    web_stack.assign("web-rev-pd", "web-rev-creator")
+    asset_id = _prepared_asset(web_stack, creator, tmp_path)
+    with web_stack.client(admin) as client:
+        channel = create_channel(
+            client, "web-shop", "vcommerce", {"type": "pull"}, [user_id(web_stack, partner)]
+        )
+
+    page = browser.open_signed_in(pd)
+    assert page.url.endswith("/web/assets")
+    page.locator(f'#assets li[data-asset-id="{asset_id}"] a').click()
+    ready(page, timeout=60_000)
+    page.wait_for_function("document.getElementById('player').readyState >= 2", timeout=60_000)
+    _correct_first_cue(page, web_stack, pd, asset_id)
+    clip = _cut_vertical_clip(page, web_stack, pd)
+    snapshot(page, "asset-review")
+
+    page.get_by_label("Channel").select_option(channel["id"])
+    page.locator(f'button[data-publish="{clip["id"]}"]').click()
+    expect(page.locator(f'li[data-clip-id="{clip["id"]}"] .publication')).to_have_attribute(
+        "data-state", "delivered", timeout=300_000
+    )
+    with web_stack.client(pd) as client:
+        delivered = [p for p in client.get("/v1/publications").json()["items"] if p["clip_id"] == clip["id"]]
+    assert [p["state"] for p in delivered] == ["delivered"]
+
+    _partner_finds_the_clip(browser, partner, channel, clip, delivered[0]["receipt"]["size"])
+    assert browser.console_errors == []
+
+
+def _correct_first_cue(page: Page, stack: Stack, pd: str, asset_id: str) -> None:
+    first = page.locator("#cues textarea").first
+    expect(first).not_to_have_value("")
+    first.fill(CORRECTED)
+    page.get_by_role("button", name="Save subtitles").click()
+    expect(page.locator("#subs-status")).to_have_text("Subtitles saved.")
+    with stack.client(pd) as client:
+        asset = client.get(f"/v1/assets/{asset_id}").json()
+    english = next(s for s in asset["subtitles"] if s["language"] == "en")
+    assert CORRECTED in httpx.get(english["vtt_url"], timeout=30).text
+
+
+def _cut_vertical_clip(page: Page, stack: Stack, pd: str) -> dict[str, Any]:
+    _seek(page, 1.0)
+    page.get_by_role("button", name="Mark in at playhead").click()
+    expect(page.get_by_label("In (s)")).to_have_value("1")
+    _seek(page, 5.0)
+    page.get_by_role("button", name="Mark out at playhead").click()
+    expect(page.get_by_label("Out (s)")).to_have_value("5")
+    page.get_by_label("Aspect").select_option("9:16")
+    page.get_by_label("Focus across (0 to 1)").fill("0.4")
+    page.get_by_label("Clip title").fill("Bottle, vertical")
+    page.get_by_label("Product SKU").fill("BTL-500")
+    page.get_by_label("Product name").fill("Steel bottle 500 ml")
+    page.get_by_label("Product link").fill("https://shop.example.com/btl-500")
+    _seek(page, 3.0)
+    page.get_by_role("button", name="Tag product at playhead").click()
+    expect(page.locator("#product-tags li")).to_have_text("3 s: Steel bottle 500 ml (BTL-500)")
+    page.get_by_role("button", name="Make clip").click()
+    expect(page.locator("#clip-status")).to_have_text("Clip queued.")
+    item = page.locator('#clips li[data-aspect="9:16"]')
+    expect(item).to_have_attribute("data-state", "ready", timeout=300_000)
+    clip_id = item.get_attribute("data-clip-id")
+    with stack.client(pd) as client:
+        clip: dict[str, Any] = client.get(f"/v1/clips/{clip_id}").json()
+    assert clip["aspect"] == "9:16"
+    assert clip["ranges"] == [{"in_s": 1.0, "out_s": 5.0}]
+    assert clip["focus"] == [{"x": 0.4, "y": 0.5, "at_s": None}]
+    assert abs(clip["width"] / clip["height"] - 9 / 16) < 0.01
+    assert abs(clip["duration_s"] - 4.0) < 0.3
+    assert clip["products"] == [
+        {**_BOTTLE, "at_s": 2.0, "source_at_s": 3.0},
+    ], clip["products"]
+    return clip
+
+
+_BOTTLE = {"sku": "BTL-500", "name": "Steel bottle 500 ml", "url": "https://shop.example.com/btl-500"}
+
+
+def _partner_finds_the_clip(
+    browser: Browser, partner: str, channel: dict[str, str], clip: dict[str, Any], size: int
+) -> None:
+    page = browser.open_signed_in(partner)
+    assert page.url.endswith("/web/partner")
+    expect(page.locator(f'#channels li[data-channel-id="{channel["id"]}"]')).to_contain_text("web-shop")
+    item = page.locator(f'#partner-clips li[data-clip-id="{clip["id"]}"]')
+    expect(item).to_contain_text("Bottle, vertical")
+    link = str(item.get_by_role("link", name="Download").get_attribute("href"))
+    downloaded = httpx.get(link, timeout=60)
+    assert downloaded.status_code == 200
+    assert len(downloaded.content) == size
+
+    page.get_by_role("button", name="Copy feed URL").click()
+    feed_box = page.get_by_label("Feed URL")
+    feed_url = f"{browser.base_url}/v1/partner/feed.xml?channel={channel['id']}&token="
+    expect(feed_box).to_have_value(re.compile(f"^{re.escape(feed_url)}.+"), timeout=10_000)
+    snapshot(page, "partner")
+    feed = httpx.get(feed_box.input_value(), timeout=30)  # no headers: the token is in the URL
+    assert feed.status_code == 200
+    assert "Bottle, vertical" in feed.text
