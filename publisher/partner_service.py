@@ -8,15 +8,22 @@ import secrets
 import time
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from publisher import channels_service
-from publisher.models import Channel, FeedToken, Publication, PublicationReceipt, PublicationState
+from publisher.models import (
+    Channel,
+    ChannelPartner,
+    FeedToken,
+    Publication,
+    PublicationReceipt,
+    PublicationState,
+)
 from publisher.plans import OutputFile
 from publisher.schemas import FeedTokenOut, PartnerClipOut, SubtitleLink
 from publisher.sources import subject_of
-from shopcast.auth.models import Role
+from shopcast.auth.models import Role, User
 from shopcast.auth.service import Principal
 from shopcast.db import utcnow
 from shopcast.errors import Forbidden, NotFound
@@ -174,7 +181,28 @@ def feed_channel(
         if allowed is not None and channel.id not in allowed:
             raise NotFound("no such channel")
         return channel
-    row = session.scalars(select(FeedToken).where(FeedToken.token_hash == _hash(feed_token or ""))).first()
-    if row is None or row.revoked_at is not None or row.channel_id != channel.id:
+    if _live_feed_token(session, channel.id, feed_token or "") is None:
         raise NotFound("no such channel")
     return channel
+
+
+def _live_feed_token(session: Session, channel_id: str, feed_token: str) -> FeedToken | None:
+    """The unrevoked token for the channel, if its user may still read the channel: an admin, or a
+    partner still on the channel (a partner removed from it loses its feed tokens' access too)."""
+    partner_of_channel = and_(
+        User.role == Role.partner,
+        select(ChannelPartner.user_id)
+        .where(ChannelPartner.channel_id == FeedToken.channel_id, ChannelPartner.user_id == FeedToken.user_id)
+        .exists(),
+    )
+    query = (
+        select(FeedToken)
+        .join(User, User.id == FeedToken.user_id)
+        .where(
+            FeedToken.token_hash == _hash(feed_token),
+            FeedToken.revoked_at.is_(None),
+            FeedToken.channel_id == channel_id,
+            or_(User.role == Role.admin, partner_of_channel),
+        )
+    )
+    return session.scalars(query).first()

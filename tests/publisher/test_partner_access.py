@@ -12,7 +12,10 @@ from xml.etree import ElementTree as ET
 import feedparser
 import httpx
 import pytest
+from sqlalchemy import delete
 
+from publisher.models import ChannelPartner
+from shopcast.db import transaction
 from tests.harness.stack import Stack
 from tests.publisher.studio import BOTTLE, Studio, create_channel, publish, sha256_hex, user_id, wait_settled
 
@@ -126,3 +129,22 @@ def test_the_feed_is_media_rss_that_feedparser_reads_by_bearer_or_revocable_toke
     with stack.client(published.partner) as partner:
         assert partner.delete(f"/v1/partner/feed-tokens/{token['id']}").status_code == 204
     assert httpx.get(token["feed_url"], timeout=30).status_code == 404
+
+
+def test_a_feed_token_stops_working_when_its_partner_leaves_the_channel(stack: Stack) -> None:
+    partner = stack.user(f"leaving-partner-{stack.name}", "partner")
+    partner_id = user_id(stack, partner)
+    with stack.client(stack.user(f"leaving-admin-{stack.name}", "admin")) as admin:
+        channel = create_channel(admin, f"leaving-{stack.name}", "overseas", {"type": "pull"}, [partner_id])
+    with stack.client(partner) as client:
+        token = client.post("/v1/partner/feed-tokens", json={"channel_id": channel["id"]}).json()
+    assert httpx.get(token["feed_url"], timeout=30).status_code == 200
+    with transaction(stack.runtime.sessions) as session:
+        session.execute(
+            delete(ChannelPartner).where(
+                ChannelPartner.channel_id == channel["id"], ChannelPartner.user_id == partner_id
+            )
+        )
+    assert httpx.get(token["feed_url"], timeout=30).status_code == 404, "the token outlived the access"
+    with stack.client(partner) as client:
+        assert client.get(f"/v1/partner/feed.xml?channel={channel['id']}").status_code == 404
