@@ -54,7 +54,7 @@ class S3Target(DeliveryTarget):
     def _client(self) -> Any:
         target = self.plan.target
         config = Config(
-            retries={"max_attempts": 3, "mode": "standard"},
+            retries={"total_max_attempts": self.settings.publish_s3_request_attempts, "mode": "standard"},
             connect_timeout=10,
             read_timeout=self.settings.publish_timeout_s,
             s3={"addressing_style": "path"},

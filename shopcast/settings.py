@@ -78,9 +78,12 @@ class Settings(BaseSettings):
     webhook_secret_grace_s: int = 24 * 3600  # a rotated secret keeps signing this long
     webhook_resend_after_s: float = 60.0  # a due message whose task went missing is sent again
 
-    # publisher: partner download URLs expire after this long; pushes to partners time out after this
+    # publisher: partner download URLs expire after this long; pushes to partners time out after this;
+    # botocore tries each request to a partner's S3 this many times in all (the first try and its
+    # retries) before the delivery attempt fails and the job's next attempt delivers again
     partner_url_ttl_s: int = Field(default=3600, ge=1)
     publish_timeout_s: float = Field(default=300.0, gt=0)
+    publish_s3_request_attempts: int = Field(default=4, ge=1, le=10)
 
     # live ingest (WHIP): the addresses WebRTC gathers and advertises (comma-separated; empty: the
     # machine's interfaces), ICE servers advertised to publishers (comma-separated URLs), how long a

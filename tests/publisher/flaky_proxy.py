@@ -1,9 +1,11 @@
-"""A loopback HTTP proxy in front of an S3 server that answers 500 to its first N requests, then
-forwards everything as it came, to show that deliveries survive a failing S3."""
+"""A loopback HTTP proxy in front of an S3 server that answers 500 to the first N requests that `when`
+picks (default: any), and forwards everything else as it came, to show that deliveries survive a
+failing S3."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
@@ -12,7 +14,7 @@ _HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "host
 
 
 class FlakyProxy:
-    def __init__(self, upstream: str, failures: int):
+    def __init__(self, upstream: str, failures: int, when: Callable[[str, str], bool] = lambda _m, _p: True):
         self.upstream = upstream.rstrip("/")
         self.remaining = failures
         self.failed: list[str] = []
@@ -26,7 +28,7 @@ class FlakyProxy:
             def _handle(self) -> None:
                 body = self._body()
                 with proxy._lock:
-                    fail = proxy.remaining > 0
+                    fail = proxy.remaining > 0 and when(self.command, self.path)
                     if fail:
                         proxy.remaining -= 1
                         proxy.failed.append(f"{self.command} {self.path}")

@@ -1,6 +1,7 @@
 """Delivery to a partner's S3 bucket (a moto server the test starts, behind a proxy that fails the
-first requests): one object with the receipt's sha256, one receipt, the same key when published
-again; and a clip too short for its profile fails with the named violation, delivering nothing."""
+HEAD after the upload until two delivery attempts have failed): one object with the receipt's
+sha256, one receipt, the same key when published again; and a clip too short for its profile fails
+with the named violation, delivering nothing."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from publisher.credentials import decrypt_credentials
-from publisher.models import Channel, PublicationReceipt
+from publisher.models import Channel, Publication, PublicationReceipt
+from shopcast.jobs.models import Job
 from tests.harness.events import event_count
 from tests.harness.services import S3Server, moto_s3
 from tests.harness.stack import Stack
@@ -42,10 +44,24 @@ def _receipts(stack: Stack, publication_id: str) -> int:
         return int(session.scalar(query) or 0)
 
 
+def _deliver_attempts(stack: Stack, publication_id: str) -> int:
+    with stack.runtime.sessions() as session:
+        publication = session.get(Publication, publication_id)
+        assert publication is not None
+        assert publication.deliver_job_id is not None
+        job = session.get(Job, publication.deliver_job_id)
+        assert job is not None
+        return job.attempts
+
+
 def test_s3_delivery_survives_two_failed_attempts_with_one_object_and_one_receipt(
     stack: Stack, studio: Studio, bucket: S3Server
 ) -> None:
-    proxy = FlakyProxy(bucket.endpoint_url, failures=2)
+    # botocore retries each request itself; failing every one of its tries of the HEAD that checks the
+    # uploaded object, twice over, fails two whole delivery attempts after their object was written.
+    assert stack.settings.job_max_attempts >= 3
+    failures = 2 * stack.settings.publish_s3_request_attempts
+    proxy = FlakyProxy(bucket.endpoint_url, failures, when=lambda method, _path: method == "HEAD")
     try:
         with stack.client(studio.admin) as admin:
             channel = create_channel(
@@ -68,7 +84,8 @@ def test_s3_delivery_survives_two_failed_attempts_with_one_object_and_one_receip
     finally:
         proxy.close()
 
-    assert len(proxy.failed) == 2, "the proxy answered 500 twice"
+    assert len(proxy.failed) == failures, "the proxy failed every try of two attempts' HEAD"
+    assert _deliver_attempts(stack, first["id"]) == 3, "two failed delivery attempts, then one that worked"
     receipt = done["receipt"]
     assert receipt["key"] == f"incoming/shopcast/{studio.clip_id}.mp4"
     assert receipt["url"] == f"s3://{bucket.bucket}/{receipt['key']}"
