@@ -24,7 +24,7 @@ from publisher.sources import Subject, find_subject, subject_of, subtitle_keys
 from shopcast.auth import ownership
 from shopcast.auth.models import Role
 from shopcast.auth.service import Principal, visible_owner_ids
-from shopcast.errors import NotFound
+from shopcast.errors import Conflict, NotFound
 from shopcast.events.service import emit
 from shopcast.jobs.models import Job
 from shopcast.jobs.service import create_job
@@ -49,6 +49,21 @@ def create_publication(
     existing = _live_publication(session, channel.id, subject)
     if existing is not None:
         return existing, False
+    publication = _insert_publication(session, principal, channel, subject, body.fit)
+    if publication is None:
+        winner = _live_publication(session, channel.id, subject)
+        if winner is None:
+            raise Conflict("the publication could not be created; retry", code="publication_conflict")
+        return winner, False
+    _queue_render(session, settings, publication)
+    return publication, True
+
+
+def _insert_publication(
+    session: Session, principal: Principal, channel: Channel, subject: Subject, fit: str | None
+) -> Publication | None:
+    """The new queued publication; None when a concurrent request published the same subject to the
+    channel first (the unique index of live publications), with this transaction rolled back."""
     publication = Publication(
         channel_id=channel.id,
         owner_id=subject.owner_id,
@@ -56,29 +71,28 @@ def create_publication(
         asset_id=subject.asset_id,
         clip_id=subject.clip_id,
         state=PublicationState.queued,
-        fit=body.fit,
+        fit=fit,
         violations=[],
     )
     session.add(publication)
     try:
         session.flush()
     except IntegrityError:
-        # A concurrent request published the same clip to the same channel first (the unique index
-        # of live publications). The failed insert aborted the transaction; answer the winner's.
+        # The failed insert aborted the transaction; the caller looks the winner up in a fresh one.
         session.rollback()
-        existing = _live_publication(session, channel.id, subject)
-        if existing is None:
-            raise
-        return existing, False
+        return None
+    return publication
+
+
+def _queue_render(session: Session, settings: Settings, publication: Publication) -> None:
     job = create_job(
         session,
         RENDER_KIND,
-        asset_id=subject.asset_id,
+        asset_id=publication.asset_id,
         max_attempts=settings.job_max_attempts,
         params={"publication_id": publication.id},
     )
     publication.render_job_id = job.id
-    return publication, True
 
 
 def _live_publication(session: Session, channel_id: str, subject: Subject) -> Publication | None:
