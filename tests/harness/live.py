@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import time
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -153,9 +154,21 @@ def opus_frames(count: int) -> list[bytes]:
     return packets
 
 
-async def publish_with_aiortc(url: str, key: str, source: Path, send_s: float) -> int:
+@dataclass(frozen=True)
+class WhipExchange:
+    """What a WHIP server answered: the offer's POST, then the DELETE of its session."""
+
+    status: int
+    content_type: str
+    location: str
+    etag: str
+    answer: str
+    delete_status: int
+
+
+async def publish_with_aiortc(url: str, key: str, source: Path, send_s: float) -> WhipExchange:
     """A second real WebRTC stack: an aiortc peer sends `source` as VP8 + Opus for `send_s` seconds,
-    then ends the session with DELETE; returns the DELETE's status."""
+    then ends the session with DELETE on its Location."""
     player = MediaPlayer(str(source))
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))  # [] and not None: no public STUN server
     try:
@@ -176,7 +189,15 @@ async def publish_with_aiortc(url: str, key: str, source: Path, send_s: float) -
             await pc.setRemoteDescription(RTCSessionDescription(answer.text, "answer"))
             await asyncio.sleep(send_s)
             resource = httpx.URL(url).join(answer.headers["location"])
-            return (await http.delete(resource)).status_code
+            deleted = await http.delete(resource, headers={"Authorization": f"Bearer {key}"})
+        return WhipExchange(
+            answer.status_code,
+            answer.headers.get("content-type", ""),
+            answer.headers.get("location", ""),
+            answer.headers.get("etag", ""),
+            answer.text,
+            deleted.status_code,
+        )
     finally:
         await pc.close()
         if player.video is not None:
