@@ -17,7 +17,8 @@ function show(current, fillEditor) {
   const url = current.playback?.hls;
   document.getElementById("not-playable").hidden = Boolean(url);
   if (url) attachHls(video, url);
-  const languages = current.subtitles.map((s) => `${s.language}:${s.vtt_url}`).join(" ");
+  // by language and kind, not URL: every read signs the URLs anew
+  const languages = current.subtitles.map((s) => `${s.language}:${s.kind}`).join(" ");
   if (video.dataset.subtitles !== languages) {
     video.dataset.subtitles = languages;
     showSubtitleTracks(video, current.subtitles, document.documentElement.lang);

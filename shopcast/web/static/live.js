@@ -35,6 +35,11 @@ async function openDevices() {
   media = await navigator.mediaDevices.getUserMedia({ video: wanted(cameraSelect), audio: wanted(microphoneSelect) });
   deviceProblem = "";
   preview.srcObject = media;
+  // A device changed while live goes on air in place of the old one, on the same connection.
+  for (const sender of live?.pc.getSenders() ?? []) {
+    const track = media.getTracks().find((candidate) => candidate.kind === sender.track?.kind);
+    if (track) await sender.replaceTrack(track);
+  }
 }
 
 async function listDevices() {
@@ -81,6 +86,17 @@ function gatheringComplete(pc) {
     pc.addEventListener("icegatheringstatechange", done);
     setTimeout(resolve, GATHERING_LIMIT_MS);
   });
+}
+
+// H.264 streams get a low-latency preview HLS for the PD's monitor, VP8 ones do not; the server
+// answers with the first codec of the offer that it records, so constrained baseline goes first.
+function preferH264(transceiver) {
+  const codecs = RTCRtpSender.getCapabilities("video")?.codecs ?? [];
+  const rank = (c) => {
+    if (c.mimeType !== "video/H264") return 2;
+    return /profile-level-id=42e0/.test(c.sdpFmtpLine ?? "") && /packetization-mode=1/.test(c.sdpFmtpLine ?? "") ? 0 : 1;
+  };
+  if (codecs.some((c) => rank(c) === 0)) transceiver.setCodecPreferences([...codecs].sort((a, b) => rank(a) - rank(b)));
 }
 
 const REFUSALS = { 401: "live.unknown_key", 403: "live.outside_window", 409: "live.already_live" };
@@ -130,7 +146,10 @@ async function start(event) {
     const pc = new RTCPeerConnection({ iceServers: [] });
     live = { pc, ...source, timer: null };
     watchConnection(pc);
-    for (const track of media.getTracks()) pc.addTransceiver(track, { direction: "sendonly", streams: [media] });
+    for (const track of media.getTracks()) {
+      const transceiver = pc.addTransceiver(track, { direction: "sendonly", streams: [media] });
+      if (track.kind === "video") preferH264(transceiver);
+    }
     live.resource = await offer(pc, source.key);
     stopLive.disabled = false;
   } catch (error) {

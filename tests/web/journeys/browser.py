@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Playwright, Request, ViewportSize
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "web"
@@ -76,6 +77,22 @@ class Browser:
 def ready(page: Page, timeout: float = 30_000) -> None:
     """Until the page's module has loaded what it shows (it marks `<body data-ready>`)."""
     page.wait_for_selector("body[data-ready=true]", state="attached", timeout=timeout)
+
+
+_PLAYER_STATE = """(id) => { const v = document.getElementById(id);
+  return v && { readyState: v.readyState, networkState: v.networkState, currentTime: v.currentTime,
+    paused: v.paused, error: v.error && v.error.message, src: v.dataset.src || v.src,
+    videoWidth: v.videoWidth }; }"""
+
+
+def wait_for_video(page: Page, video_id: str, condition: str, timeout: float = 60_000) -> None:
+    """Until `condition` (JS over `v`, the <video>) holds; a timeout says what the element was doing."""
+    try:
+        check = f"(id) => {{ const v = document.getElementById(id); return Boolean(v && ({condition})); }}"
+        page.wait_for_function(check, arg=video_id, timeout=timeout)
+    except PlaywrightTimeoutError:
+        state = page.evaluate(_PLAYER_STATE, video_id)
+        raise AssertionError(f"#{video_id} never had {condition}: {state}") from None
 
 
 def snapshot(page: Page, name: str) -> None:

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from tests.harness.stack import Stack
 from tests.harness.tus import wait_for_state
-from tests.web.journeys.browser import Browser, ready, snapshot
+from tests.web.journeys.browser import Browser, ready, snapshot, wait_for_video
 
 SEOUL = ZoneInfo("Asia/Seoul")
 LIVE_S = 10
@@ -39,8 +39,11 @@ def _fill_slot(page: Page, starts: datetime, ends: datetime) -> None:
 
 
 def _slot_from_now() -> tuple[datetime, datetime]:
-    """A slot starting two minutes from now, on one calendar day in Seoul."""
+    """A slot starting within minutes (its key works from 15 min before), on one calendar day in Seoul:
+    close to midnight, the next day's first half hour."""
     starts = (datetime.now(SEOUL) + timedelta(minutes=2)).replace(second=0, microsecond=0)
+    if starts.hour == 23 and starts.minute >= 49:
+        starts = (starts + timedelta(days=1)).replace(hour=0, minute=0)
     ends = min(starts + timedelta(minutes=30), starts.replace(hour=23, minute=59))
     return starts, ends
 
@@ -95,6 +98,12 @@ def test_creator_books_goes_live_for_ten_seconds_and_the_recording_becomes_a_rea
     assert ("POST", "/v1/bookings") not in browser.requests  # shown before submitting
     snapshot(page, "book-conflict")
 
+    # A free hour chosen from the calendar with the keyboard fills the form.
+    page.locator("#calendar td button").last.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Starts")).to_have_value("23:00")
+    expect(page.get_by_label("Ends")).to_have_value("23:59")
+
     starts, ends = _slot_from_now()
     _fill_slot(page, starts, ends)
     expect(page.locator("#conflict")).to_be_hidden()
@@ -117,6 +126,7 @@ def test_creator_books_goes_live_for_ten_seconds_and_the_recording_becomes_a_rea
         streams = client.get("/v1/live-streams").json()["items"]
     assert asset["state"] == "ready", asset["error"]
     assert LIVE_S - 2 <= asset["source"]["duration_s"] <= LIVE_S + 6, asset["source"]
+    assert asset["source"]["video_codec"] == "h264", asset["source"]  # the page prefers it, for the preview
     assert asset["source"]["audio_codec"], asset["source"]
     assert [s["asset_id"] for s in streams if s["booking_id"] == booked[0]["id"]] == [asset_id]
 
@@ -137,7 +147,7 @@ def _go_live_and_stop(page: Page, booking_id: str, later_id: str) -> None:
     expect(page.locator("#live-message")).to_be_hidden()
     expect(page.get_by_label("Camera", exact=True)).not_to_have_value("")
     expect(page.get_by_label("Microphone", exact=True)).not_to_have_value("")
-    page.wait_for_function("document.getElementById('preview').videoWidth > 0")
+    wait_for_video(page, "preview", "v.videoWidth > 0")
     page.get_by_role("button", name="Go live").click()
     expect(page.locator("#connection-state")).to_have_attribute("data-state", "live", timeout=30_000)
     went_live = time.monotonic()
@@ -161,7 +171,7 @@ def _recording_plays_in_the_asset_pages(page: Page, asset_id: str) -> None:
     snapshot(page, "assets")
     item.get_by_role("link").click()
     ready(page, timeout=60_000)
-    page.wait_for_function("document.getElementById('player').readyState >= 2", timeout=60_000)
+    wait_for_video(page, "player", "v.readyState >= 2")
     page.evaluate("document.getElementById('player').muted = true; document.getElementById('player').play()")
-    page.wait_for_function("document.getElementById('player').currentTime > 1", timeout=30_000)
+    wait_for_video(page, "player", "v.currentTime > 1")
     snapshot(page, "asset-live-recording")

@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 from tests.harness.stack import Stack
 from tests.harness.tus import upload, wait_for_state
 from tests.publisher.studio import create_channel, speech_source, user_id, wait_for_subtitles
-from tests.web.journeys.browser import Browser, ready, snapshot
+from tests.web.journeys.browser import Browser, ready, snapshot, wait_for_video
 
 CORRECTED = "Welcome to the Shopcast web show."
 
@@ -54,7 +54,10 @@ def test_a_pd_cuts_a_vertical_clip_from_the_player_and_the_partner_sees_it_publi
     assert page.url.endswith("/web/assets")
     page.locator(f'#assets li[data-asset-id="{asset_id}"] a').click()
     ready(page, timeout=60_000)
-    page.wait_for_function("document.getElementById('player').readyState >= 2", timeout=60_000)
+    wait_for_video(page, "player", "v.readyState >= 2")
+    assert page.evaluate("Boolean(window.Hls && document.getElementById('player').hls)"), "not hls.js"
+    tracks = page.evaluate("[...document.getElementById('player').textTracks].map((t) => t.language)")
+    assert "en" in tracks, tracks
     _correct_first_cue(page, web_stack, pd, asset_id)
     clip = _cut_vertical_clip(page, web_stack, pd)
     snapshot(page, "asset-review")

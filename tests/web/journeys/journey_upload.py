@@ -33,7 +33,6 @@ def test_an_upload_survives_a_reload_midway_and_the_source_matches_sha256(
     page.get_by_label("Video file").set_input_files(source)
     page.get_by_role("button", name="Upload", exact=True).click()
     page.wait_for_function("document.getElementById('upload-progress').value >= 0.3", timeout=30_000)
-    snapshot(page, "upload-midway")
     assert page.evaluate("document.getElementById('upload-progress').value") < 0.9, "too fast to interrupt"
     page.reload()
     ready(page)
@@ -44,6 +43,7 @@ def test_an_upload_survives_a_reload_midway_and_the_source_matches_sha256(
     expect(page.locator("#upload-status")).to_contain_text("Resuming from")
     resumed_at = int(page.locator("#upload-status").inner_text().split("from ")[1].rstrip("%"))
     assert resumed_at >= 25
+    snapshot(page, "upload-resuming")
     expect(page.locator("#upload-status a")).to_be_visible(timeout=60_000)
     snapshot(page, "upload")
 
