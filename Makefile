@@ -15,7 +15,7 @@ install: system-deps $(STAMP) $(HLS_JS)
 
 # The web player's hls.js, from the npm registry at install time (never at run time); git ignores it.
 $(HLS_JS):
-	npm install --silent --no-save --no-audit --no-fund --prefix $(VENV)/web-npm hls.js@$(HLS_JS_VERSION)
+	npm install --silent --prefer-offline --no-save --no-audit --no-fund --prefix $(VENV)/web-npm hls.js@$(HLS_JS_VERSION)
 	cp $(VENV)/web-npm/node_modules/hls.js/dist/hls.min.js $@
 
 # Debian packages: espeak-ng speaks the subtitle tests' speech, fonts-nanum is the burn-in's Korean font,
