@@ -89,6 +89,39 @@ def test_creator_books_goes_live_for_ten_seconds_and_the_recording_becomes_a_rea
         later_id = _book_by_api(client, studio["id"], tomorrow_ten + timedelta(hours=4))
 
     page = browser.open_signed_in(creator)
+    starts, ends = _book_a_slot_starting_now(page, browser, tomorrow_ten)
+    with web_stack.client(creator) as client:
+        mine = client.get("/v1/bookings").json()["items"]
+    booked = [b for b in mine if datetime.fromisoformat(b["starts_at"]) == starts]
+    assert len(booked) == 1, mine
+    assert datetime.fromisoformat(booked[0]["ends_at"]) == ends, mine
+    booking_id = booked[0]["id"]
+    expect(page.locator(f'#my-bookings li[data-booking-id="{booking_id}"]')).to_have_count(1)
+
+    page.get_by_role("navigation").get_by_role("link", name="Go live").click()
+    ready(page)
+    _go_live_and_stop(page, booking_id, later_id)
+    asset_id = page.locator("#recording a").get_attribute("data-asset-id")
+    assert asset_id
+    with web_stack.client(creator) as client:
+        asset = wait_for_state(client, asset_id, {"ready", "rejected", "failed"}, timeout=180)
+        streams = client.get("/v1/live-streams").json()["items"]
+    assert asset["state"] == "ready", asset["error"]
+    assert LIVE_S - 2 <= asset["source"]["duration_s"] <= LIVE_S + 6, asset["source"]
+    assert asset["source"]["video_codec"] == "h264", asset["source"]  # the page prefers it, for the preview
+    assert asset["source"]["audio_codec"], asset["source"]
+    assert [s["asset_id"] for s in streams if s["booking_id"] == booking_id] == [asset_id]
+
+    _recording_plays_in_the_asset_pages(page, asset_id)
+    assert browser.console_errors == []
+
+
+def _book_a_slot_starting_now(
+    page: Page, browser: Browser, tomorrow_ten: datetime
+) -> tuple[datetime, datetime]:
+    """On the booking page: a clash with tomorrow's rival booking is named before anything is sent,
+    a calendar hour fills the form from the keyboard, and a slot starting now is booked; returns
+    the slot booked."""
     expect(page.get_by_role("heading", level=1)).to_have_text("Book a studio")
     # Typing tomorrow's date shows tomorrow's week, with the rival's hour marked booked.
     _fill_slot(page, tomorrow_ten + timedelta(minutes=30), tomorrow_ten + timedelta(minutes=90))
@@ -98,7 +131,6 @@ def test_creator_books_goes_live_for_ten_seconds_and_the_recording_becomes_a_rea
     assert ("POST", "/v1/bookings") not in browser.requests  # shown before submitting
     snapshot(page, "book-conflict")
 
-    # A free hour chosen from the calendar with the keyboard fills the form.
     page.locator("#calendar td button").last.focus()
     page.keyboard.press("Enter")
     expect(page.get_by_label("Starts")).to_have_value("23:00")
@@ -110,28 +142,7 @@ def test_creator_books_goes_live_for_ten_seconds_and_the_recording_becomes_a_rea
     page.get_by_role("button", name="Book", exact=True).click()
     expect(page.locator("#booked")).to_contain_text("Stream key: sk_")
     snapshot(page, "book")
-    with web_stack.client(creator) as client:
-        mine = client.get("/v1/bookings").json()["items"]
-    booked = [b for b in mine if datetime.fromisoformat(b["starts_at"]) == starts]
-    assert len(booked) == 1, mine
-    assert datetime.fromisoformat(booked[0]["ends_at"]) == ends, mine
-
-    page.get_by_role("navigation").get_by_role("link", name="Go live").click()
-    ready(page)
-    _go_live_and_stop(page, booked[0]["id"], later_id)
-    asset_id = page.locator("#recording a").get_attribute("data-asset-id")
-    assert asset_id
-    with web_stack.client(creator) as client:
-        asset = wait_for_state(client, asset_id, {"ready", "rejected", "failed"}, timeout=180)
-        streams = client.get("/v1/live-streams").json()["items"]
-    assert asset["state"] == "ready", asset["error"]
-    assert LIVE_S - 2 <= asset["source"]["duration_s"] <= LIVE_S + 6, asset["source"]
-    assert asset["source"]["video_codec"] == "h264", asset["source"]  # the page prefers it, for the preview
-    assert asset["source"]["audio_codec"], asset["source"]
-    assert [s["asset_id"] for s in streams if s["booking_id"] == booked[0]["id"]] == [asset_id]
-
-    _recording_plays_in_the_asset_pages(page, asset_id)
-    assert browser.console_errors == []
+    return starts, ends
 
 
 def _live_seconds(page: Page) -> int:
