@@ -137,6 +137,7 @@ async function start() {
   await signedIn();
   studios = await listAll("/v1/studios");
   document.getElementById("no-studios").hidden = studios.length > 0;
+  document.getElementById("booking").hidden = studios.length === 0;
   studioSelect.replaceChildren(...studios.map((s) => element("option", { value: s.id, text: s.name })));
   if (!studios.length) {
     document.body.dataset.ready = "true";

@@ -70,6 +70,11 @@ def test_language_switch_and_keyboard_sign_in(web_stack: Stack, browser: Browser
     nav = signed_in.get_by_role("navigation")
     expect(nav.get_by_role("link", name="Go live")).to_be_visible()
     expect(nav.get_by_role("link", name="Channels")).to_be_hidden()
+    signed_in.get_by_label("Language").select_option("ko")
+    ready(signed_in)
+    expect(signed_in.locator("#whoami")).to_have_text("web-lang-creator(크리에이터)으로 로그인됨")
+    expect(nav.get_by_role("link", name="라이브 시작")).to_be_visible()
+    snapshot(signed_in, "book-ko")
     assert [e for e in browser.console_errors if "401" not in e] == []
 
 
