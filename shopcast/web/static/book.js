@@ -75,7 +75,17 @@ function cellFor(day, hour, open) {
   return element("td", {}, button);
 }
 
+// The grid and the form use this browser's clock; say so when the studio keeps another zone.
+function showZoneNote() {
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const studioZone = currentStudio().timezone;
+  const note = document.getElementById("zone-note");
+  note.hidden = zone === studioZone;
+  note.textContent = t("book.zone_note", { zone, studio_zone: studioZone });
+}
+
 async function drawCalendar() {
+  showZoneNote();
   const days = weekDays();
   const opens = await loadWeek(days);
   const locale = document.documentElement.lang;
