@@ -105,7 +105,7 @@ def _describe(container: av.container.InputContainer, path: Path, size: int, lim
     if not width or not height:
         raise InputRejected("corrupt", "the video stream has no picture size")
     _check_picture(width, height, limits)
-    fps = _fps(video)
+    fps = _fps(container, video)
     if fps > limits.max_fps:
         raise InputRejected(
             "too_large", f"{fps:.1f} frames per second exceeds the limit of {limits.max_fps:g}"
@@ -146,9 +146,34 @@ def _check_picture(width: int, height: int, limits: Limits) -> None:
         )
 
 
-def _fps(video: av.video.stream.VideoStream) -> float:
-    rate = video.average_rate or video.guessed_rate or video.base_rate
+def _fps(container: av.container.InputContainer, video: av.video.stream.VideoStream) -> float:
+    """The stream's average rate. Where the header states none (Matroska recordings of live
+    streams), PyAV's guess is the time base's tick rate (1000 for Matroska), so the rate is measured
+    from the first packets' timestamps instead: demuxed, not decoded."""
+    if video.average_rate:
+        return float(video.average_rate)
+    measured = _measured_fps(container, video)
+    if measured:
+        return measured
+    rate = video.guessed_rate or video.base_rate
     return float(rate) if rate else 0.0
+
+
+def _measured_fps(container: av.container.InputContainer, video: av.video.stream.VideoStream) -> float | None:
+    stamps: set[int] = set()
+    try:
+        for packet in container.demux(video):
+            if packet.pts is not None:
+                stamps.add(packet.pts)
+            if len(stamps) >= _VFR_SAMPLE_PACKETS:
+                break
+        container.seek(0)
+    except av.error.FFmpegError:
+        return None
+    if len(stamps) < 2 or video.time_base is None:
+        return None
+    span = float((max(stamps) - min(stamps)) * video.time_base)
+    return (len(stamps) - 1) / span if span > 0 else None
 
 
 def _duration(container: av.container.InputContainer, video: av.video.stream.VideoStream) -> float:

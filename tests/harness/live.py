@@ -142,6 +142,22 @@ def h264_frames(width: int, height: int, count: int, gop: int = 10) -> list[byte
     return frames
 
 
+def vp8_frames(width: int, height: int, count: int, gop: int = 10) -> list[bytes]:
+    """VP8 frames of a moving test picture, as a browser sends them."""
+    codec = av.CodecContext.create("libvpx", "w")
+    codec.width, codec.height, codec.pix_fmt = width, height, "yuv420p"
+    codec.time_base = Fraction(1, 30)
+    codec.options = {"g": str(gop), "deadline": "realtime", "cpu-used": "8"}
+    frames = []
+    for n in range(count):
+        picture = np.full((height, width, 3), (n * 7) % 255, dtype=np.uint8)
+        image = av.VideoFrame.from_ndarray(picture, format="rgb24").reformat(format="yuv420p")
+        image.pts = n
+        frames += [bytes(p) for p in codec.encode(image)]
+    frames += [bytes(p) for p in codec.encode(None)]
+    return frames
+
+
 def opus_frames(count: int) -> list[bytes]:
     """Opus packets of 20 ms of stereo silence at 48 kHz."""
     codec = av.CodecContext.create("libopus", "w")
