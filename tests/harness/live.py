@@ -19,6 +19,7 @@ import httpx
 import numpy as np
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.contrib.media import MediaPlayer
+from av.video.codeccontext import VideoCodecContext
 
 from tests.harness.media import FFMPEG, ffmpeg
 from tests.harness.speech import SpeechFactory
@@ -122,32 +123,24 @@ def av_offsets(path: Path) -> list[float]:
 
 def h264_frames(width: int, height: int, count: int, gop: int = 10) -> list[bytes]:
     """Annex B access units of a moving test picture, constrained baseline, as WHIP carries them."""
-    codec = av.CodecContext.create("libx264", "w")
-    codec.width, codec.height, codec.pix_fmt = width, height, "yuv420p"
-    codec.time_base = Fraction(1, 30)
-    codec.options = {
-        "profile": "baseline",
-        "g": str(gop),
-        "bf": "0",
-        "preset": "ultrafast",
-        "repeat-headers": "1",
-    }
-    frames = []
-    for n in range(count):
-        picture = np.full((height, width, 3), (n * 7) % 255, dtype=np.uint8)
-        image = av.VideoFrame.from_ndarray(picture, format="rgb24").reformat(format="yuv420p")
-        image.pts = n
-        frames += [bytes(p) for p in codec.encode(image)]
-    frames += [bytes(p) for p in codec.encode(None)]
-    return frames
+    options = {"profile": "baseline", "g": str(gop), "bf": "0", "preset": "ultrafast", "repeat-headers": "1"}
+    return _encoded_frames("libx264", options, width, height, count)
 
 
 def vp8_frames(width: int, height: int, count: int, gop: int = 10) -> list[bytes]:
     """VP8 frames of a moving test picture, as a browser sends them."""
-    codec = av.CodecContext.create("libvpx", "w")
+    options = {"g": str(gop), "deadline": "realtime", "cpu-used": "8"}
+    return _encoded_frames("libvpx", options, width, height, count)
+
+
+def _encoded_frames(
+    encoder: str, options: dict[str, str], width: int, height: int, count: int
+) -> list[bytes]:
+    codec = av.CodecContext.create(encoder, "w")
+    assert isinstance(codec, VideoCodecContext)
     codec.width, codec.height, codec.pix_fmt = width, height, "yuv420p"
     codec.time_base = Fraction(1, 30)
-    codec.options = {"g": str(gop), "deadline": "realtime", "cpu-used": "8"}
+    codec.options = options
     frames = []
     for n in range(count):
         picture = np.full((height, width, 3), (n * 7) % 255, dtype=np.uint8)
