@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from shopcast.migrations import upgrade
+from shopcast.runtime import Runtime, build_runtime
+from shopcast.settings import Settings
 from tests.harness.media import MediaFactory
 from tests.harness.services import AWS_ENV, free_port, moto_s3, postgres_database, redis_url
 from tests.harness.stack import Stack, boot
@@ -19,6 +22,17 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 @pytest.fixture(scope="session")
 def media(tmp_path_factory: pytest.TempPathFactory) -> MediaFactory:
     return MediaFactory(tmp_path_factory.mktemp("media"))
+
+
+@pytest.fixture
+def runtime(tmp_path: Path) -> Iterator[Runtime]:
+    """A migrated embedded setup in the test's own folder, for service-level tests without processes;
+    WebRTC on loopback only (DESIGN.md, Live recording)."""
+    settings = Settings(data_dir=tmp_path, webrtc_hosts="127.0.0.1")
+    upgrade(settings)
+    built = build_runtime(settings)
+    yield built
+    built.engine.dispose()
 
 
 @pytest.fixture(scope="session", params=["embedded", "services"])

@@ -6,7 +6,6 @@ import asyncio
 import os
 import socket
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import av
@@ -23,19 +22,8 @@ from ingest.whip_sessions import LiveNode
 from shopcast.auth.models import Role
 from shopcast.auth.service import Principal, create_user
 from shopcast.db import transaction, utcnow
-from shopcast.migrations import upgrade
-from shopcast.runtime import Runtime, build_runtime
-from shopcast.settings import Settings
+from shopcast.runtime import Runtime
 from tests.harness.live import h264_frames, opus_frames
-
-
-@pytest.fixture
-def runtime(tmp_path: Path) -> Iterator[Runtime]:
-    settings = Settings(data_dir=tmp_path)
-    upgrade(settings)
-    built = build_runtime(settings)
-    yield built
-    built.engine.dispose()
 
 
 def _recorded_stream(runtime: Runtime, publisher: str, node: str = "node") -> LiveStream:

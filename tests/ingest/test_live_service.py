@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
@@ -15,22 +12,11 @@ from ingest.live_service import stream_for_key
 from shopcast.auth.models import Role
 from shopcast.auth.service import Principal, create_user
 from shopcast.db import transaction, utcnow
-from shopcast.migrations import upgrade
-from shopcast.runtime import Runtime, build_runtime
-from shopcast.settings import Settings
+from shopcast.runtime import Runtime
 from studio_booking.bookings_service import create_booking
 from studio_booking.models import Booking
 from studio_booking.schemas import BookingIn, StudioIn
 from studio_booking.studios_service import create_studio
-
-
-@pytest.fixture
-def runtime(tmp_path: Path) -> Iterator[Runtime]:
-    settings = Settings(data_dir=tmp_path)
-    upgrade(settings)
-    built = build_runtime(settings)
-    yield built
-    built.engine.dispose()
 
 
 def _booking_starting_soon(runtime: Runtime) -> Booking:

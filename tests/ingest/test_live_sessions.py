@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,18 +19,7 @@ from shopcast.auth.models import Role
 from shopcast.auth.service import Principal, create_user
 from shopcast.db import transaction
 from shopcast.errors import Conflict
-from shopcast.migrations import upgrade
-from shopcast.runtime import Runtime, build_runtime
-from shopcast.settings import Settings
-
-
-@pytest.fixture
-def runtime(tmp_path: Path) -> Iterator[Runtime]:
-    settings = Settings(data_dir=tmp_path, webrtc_hosts="127.0.0.1")
-    upgrade(settings)
-    built = build_runtime(settings)
-    yield built
-    built.engine.dispose()
+from shopcast.runtime import Runtime
 
 
 def _stream(runtime: Runtime) -> LiveStream:

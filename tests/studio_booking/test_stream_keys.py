@@ -6,9 +6,7 @@ a real database, rather than a live publish.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -16,23 +14,12 @@ from shopcast.auth.models import Role
 from shopcast.auth.service import Principal, create_user
 from shopcast.db import transaction, utcnow
 from shopcast.errors import Forbidden, Unauthorized
-from shopcast.migrations import upgrade
-from shopcast.runtime import Runtime, build_runtime
-from shopcast.settings import Settings
+from shopcast.runtime import Runtime
 from studio_booking.bookings_service import cancel_booking, create_booking
 from studio_booking.models import Booking
 from studio_booking.schemas import BookingIn, StudioIn
 from studio_booking.stream_keys import booking_for_stream_key
 from studio_booking.studios_service import create_studio
-
-
-@pytest.fixture
-def runtime(tmp_path: Path) -> Iterator[Runtime]:
-    settings = Settings(data_dir=tmp_path)
-    upgrade(settings)
-    built = build_runtime(settings)
-    yield built
-    built.engine.dispose()
 
 
 def _booking(runtime: Runtime) -> tuple[Booking, Principal]:
