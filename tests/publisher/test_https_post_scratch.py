@@ -4,9 +4,8 @@ with the file store, the media's folder is the publication's prefix in the objec
 from __future__ import annotations
 
 import hashlib
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from publisher.delivery_https import HttpsTarget
 from publisher.plans import DeliveryPlan, OutputFile
 from shopcast.settings import Settings
 from shopcast.webhooks.signing import new_secret
+from tests.harness.loopback_http import LoopbackHTTPServer
 
 
 class Receiver:
@@ -37,15 +37,11 @@ class Receiver:
             def log_message(self, *_args: object) -> None:
                 return
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/drop"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self._thread.start()
+        self._http = LoopbackHTTPServer(Handler)
+        self.url = self._http.base_url + "/drop"
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self._thread.join()
+        self._http.close()
 
 
 @pytest.fixture
