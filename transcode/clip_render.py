@@ -14,11 +14,10 @@ from transcode.ass_style import render_ass
 from transcode.clip_command import ClipRender, build_clip_render
 from transcode.clips_service import RenderedClip, RenderPlan, render_prefix
 from transcode.hls_command import SEGMENT_S, LadderJob, build_hls_ladder
-from transcode.hls_master import render_master
 from transcode.ladder import Rung, choose_rungs, output_fps
 from transcode.local_source import local_source
 from transcode.passthrough import copyable_rung, inspect_h264
-from transcode.service import _measured, asset_gone_checker, rendition, upload_tree
+from transcode.service import asset_gone_checker, measured_variants, rendition, upload_tree, write_master
 from transcode.subtitle_files import parse_vtt, shift_cues
 
 __all__ = ["render_clip_outputs"]
@@ -93,9 +92,8 @@ def _package(
         duration_s=job.edit.duration_s,
         on_progress=lambda p: report(_RENDER_SHARE + p.fraction * (1 - _RENDER_SHARE) * 0.9, p.speed),
     )
-    variants = _measured(output, rungs, job.fps)
-    (output / "master.m3u8").write_text(render_master(variants))
-    (output / "ffmpeg_master.m3u8").unlink()
+    variants = measured_variants(output, rungs, job.fps)
+    write_master(output, variants, job.has_audio)
     return [rendition(v, v.rung == copied) for v in variants]
 
 

@@ -10,6 +10,7 @@ from transcode.ladder import AUDIO_KBPS, Rung
 
 SEGMENT_S = 4
 GOP_S = 2
+AUDIO_RENDITION = "audio"
 
 
 # fMP4 fragments stamped with their real decode time (tfdt) rather than from zero, so chunks
@@ -70,8 +71,8 @@ def build_hls_ladder(job: LadderJob, window: Window | None = None) -> list[str]:
         args += ["-filter_complex", _filter_graph(job, encoded, rate)]
     for rung in job.rungs:
         args += ["-map", "0:v:0" if rung.name == job.copied else f"[v_{rung.name}]"]
-        if job.has_audio:
-            args += ["-map", "0:a:0"]
+    if job.has_audio:
+        args += ["-map", "0:a:0"]
     for index, rung in enumerate(job.rungs):
         if rung.name == job.copied:
             args += [f"-c:v:{index}", "copy"]
@@ -100,7 +101,7 @@ def build_hls_audio(source: Path, output_dir: Path, lead_s: float) -> list[str]:
     return [
         "-y", "-i", str(source), "-map", "0:a:0", "-c:a", "aac", "-b:a", f"{AUDIO_KBPS}k", "-ar", "48000",
         "-ac", "2", "-output_ts_offset", f"{lead_s:.6f}", "-hls_segment_options", _REAL_TIME_FRAGMENTS,
-        *_hls_output(output_dir, "a:0,name:audio"),
+        *_hls_output(output_dir, f"a:0,name:{AUDIO_RENDITION}"),
     ]  # fmt: skip
 
 
@@ -138,13 +139,14 @@ def _filter_graph(job: LadderJob, encoded: list[Rung], rate: Fraction) -> str:
     prepare += [f"fps={rate.numerator}/{rate.denominator}", "format=yuv420p", f"split={len(encoded)}"]
     head = "[0:v:0]" + ",".join(prepare) + "".join(f"[s{i}]" for i in range(len(encoded)))
     scales = [
-        f"[s{i}]scale={rung.width}:{rung.height}:flags=bicubic,setsar=1[v_{rung.name}]"
+        f"[s{i}]scale={rung.width}:{rung.height}:flags=area,setsar=1[v_{rung.name}]"
         for i, rung in enumerate(encoded)
     ]
     return ";".join([head, *scales])
 
 
 def _stream_map(job: LadderJob) -> str:
-    if job.has_audio:
-        return " ".join(f"v:{i},a:{i},name:{rung.name}" for i, rung in enumerate(job.rungs))
-    return " ".join(f"v:{i},name:{rung.name}" for i, rung in enumerate(job.rungs))
+    """Video rungs, and the audio once as a rendition of its own (`AUDIO_RENDITION`) that every
+    rung's master entry names: one AAC encode and one copy in storage instead of one per rung."""
+    video = [f"v:{i},name:{rung.name}" for i, rung in enumerate(job.rungs)]
+    return " ".join([*video, f"a:0,name:{AUDIO_RENDITION}"] if job.has_audio else video)

@@ -52,14 +52,23 @@ def ffmpeg_codecs(output_dir: Path, master: str = "ffmpeg_master.m3u8") -> dict[
     return codecs
 
 
+AAC_LC = "mp4a.40.2"
+
+
 @dataclass(frozen=True)
 class AudioRendition:
-    """Audio kept apart from the video variants (a split encode), in the group every variant names."""
+    """The ladder's audio, kept apart from the video variants in the group every variant names."""
 
     uri: str
     codecs: str
     peak_bps: int
     average_bps: int
+
+
+def audio_rendition(output_dir: Path, name: str) -> AudioRendition:
+    """The AAC rendition FFmpeg wrote into `output_dir/name`, with its bandwidth measured."""
+    peak, average, _duration = measure(output_dir / name)
+    return AudioRendition(uri=f"{name}/index.m3u8", codecs=AAC_LC, peak_bps=peak, average_bps=average)
 
 
 def render_master(variants: list[Variant], audio: AudioRendition | None = None) -> str:

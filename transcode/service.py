@@ -24,8 +24,14 @@ from shopcast.jobs.scratch import job_scratch
 from shopcast.media.ffmpeg_runner import run_ffmpeg
 from shopcast.runtime import Runtime
 from shopcast.signing import sign
-from transcode.hls_command import SEGMENT_S, LadderJob, build_hls_ladder, build_hls_remux
-from transcode.hls_master import Variant, ffmpeg_codecs, measure, render_master
+from transcode.hls_command import AUDIO_RENDITION, SEGMENT_S, LadderJob, build_hls_ladder, build_hls_remux
+from transcode.hls_master import (
+    Variant,
+    audio_rendition,
+    ffmpeg_codecs,
+    measure,
+    render_master,
+)
 from transcode.ladder import Rung, choose_rungs, output_fps
 from transcode.local_source import local_source
 from transcode.loudness import Loudness, build_measurement, parse_summary
@@ -72,12 +78,19 @@ def encode_ladder(runtime: Runtime, asset_id: str, job_id: str, report: Progress
             on_progress=lambda progress: report(progress.fraction, progress.speed),
             cancelled=asset_gone_checker(runtime, asset_id),
         )
-        variants = _measured(output, job.rungs, job.fps)
-        (output / "master.m3u8").write_text(render_master(variants))
-        (output / "ffmpeg_master.m3u8").unlink()
+        variants = measured_variants(output, job.rungs, job.fps)
+        write_master(output, variants, job.has_audio)
         prefix = f"assets/{asset_id}/hls/{job_id}"
         upload_tree(runtime, output, prefix)
     return Ladder(prefix=prefix, renditions=[rendition(v, v.rung == copied) for v in variants])
+
+
+def write_master(output: Path, variants: list[Variant], has_audio: bool, muxed: bool = False) -> None:
+    """Our master playlist in place of FFmpeg's: measured bandwidths, and the audio rendition that
+    `build_hls_ladder` writes apart from the video rungs (`muxed`: a remux keeps audio inside)."""
+    audio = audio_rendition(output, AUDIO_RENDITION) if has_audio and not muxed else None
+    (output / "master.m3u8").write_text(render_master(variants, audio))
+    (output / "ffmpeg_master.m3u8").unlink()
 
 
 def _copyable(path: Path, source: dict[str, Any], rungs: list[Rung], fps: float) -> Rung | None:
@@ -114,9 +127,8 @@ def make_preview(runtime: Runtime, asset_id: str, job_id: str) -> Ladder | None:
         run_ffmpeg(
             command, timeout_s=max(120.0, duration * 5), cancelled=asset_gone_checker(runtime, asset_id)
         )
-        variants = _measured(output, [rung], fps)
-        (output / "master.m3u8").write_text(render_master(variants))
-        (output / "ffmpeg_master.m3u8").unlink()
+        variants = measured_variants(output, [rung], fps)
+        write_master(output, variants, bool(source["audio_codec"]), muxed=remux)
         prefix = f"assets/{asset_id}/hls/{job_id}"
         upload_tree(runtime, output, prefix)
     return Ladder(prefix=prefix, renditions=[rendition(v, passthrough=remux) for v in variants])
@@ -154,7 +166,8 @@ def asset_gone_checker(runtime: Runtime, asset_id: str) -> Callable[[], bool]:
     return gone
 
 
-def _measured(output: Path, rungs: list[Rung], fps: float) -> list[Variant]:
+def measured_variants(output: Path, rungs: list[Rung], fps: float) -> list[Variant]:
+    """Each rung as FFmpeg wrote it: its CODECS string and the bandwidth measured from its segments."""
     codecs = ffmpeg_codecs(output)
     variants = []
     for rung in rungs:

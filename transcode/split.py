@@ -26,15 +26,14 @@ from shopcast.jobs.scratch import job_scratch
 from shopcast.jobs.service import create_job
 from shopcast.media.ffmpeg_runner import run_ffmpeg
 from shopcast.runtime import Runtime
-from transcode.hls_command import LadderJob, Window, build_hls_audio, build_hls_ladder
-from transcode.hls_master import AudioRendition, Variant, ffmpeg_codecs, measure, render_master
+from transcode.hls_command import AUDIO_RENDITION, LadderJob, Window, build_hls_audio, build_hls_ladder
+from transcode.hls_master import AudioRendition, Variant, audio_rendition, ffmpeg_codecs, render_master
 from transcode.ladder import choose_rungs, output_fps
 from transcode.local_source import local_source
 from transcode.service import Ladder, asset_gone_checker, rendition, upload_tree
 from transcode.stitch import ChunkRung, bandwidth, describe_chunk_rung, plan_windows, stitched_playlist
 
 _POLL_S = 0.5
-_AAC_LC = "mp4a.40.2"
 
 
 def encode_split_ladder(runtime: Runtime, ctx: JobContext, source: dict[str, Any]) -> Ladder | None:
@@ -179,6 +178,6 @@ def _encode_audio(runtime: Runtime, asset_id: str, prefix: str, first: Window) -
             build_hls_audio(local_source(runtime, asset_id, folder), output, first.lead_s), timeout_s=600
         )
         (output / "ffmpeg_master.m3u8").unlink(missing_ok=True)
-        peak, average, _duration = measure(output / "audio")
+        audio = audio_rendition(output, AUDIO_RENDITION)
         upload_tree(runtime, output, prefix)
-    return AudioRendition(uri="audio/index.m3u8", codecs=_AAC_LC, peak_bps=peak, average_bps=average)
+    return audio

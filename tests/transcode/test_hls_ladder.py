@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -58,6 +59,12 @@ def test_ready_asset_gets_a_playable_signed_ladder(
     base = master_url.split("?", 1)[0].rsplit("/", 1)[0]
     variant_uris = playlist_uris(master.text)
     assert all("?token=" in uri for uri in variant_uris)
+    audio_start = None
+    if kind == "hevc_vertical":
+        assert "TYPE=AUDIO" not in master.text
+    else:
+        assert all('AUDIO="audio"' in attributes for attributes in stream_infs)
+        audio_start = _audio_start(base, master.text, source_duration)
 
     top_rung = b""
     for uri, (width, height) in zip(variant_uris, EXPECTED_RUNGS[kind], strict=True):
@@ -69,7 +76,7 @@ def test_ready_asset_gets_a_playable_signed_ladder(
         assert all(d <= 6.0 for d in durations)
         assert all(d >= 4.0 for d in durations[:-1])
         assert sum(durations) == pytest.approx(source_duration, abs=0.1)
-        _check_rung(init, segments, width, height, has_audio=kind != "hevc_vertical")
+        _check_rung(init, segments, width, height, audio_start)
     assert event_count(stack, asset_id, "asset.playable") == 1
     assert event_count(stack, asset_id, "renditions.ready") == 1
     if kind == "h264_1080p":
@@ -79,28 +86,43 @@ def test_ready_asset_gets_a_playable_signed_ladder(
         assert quality.mean >= 93, f"top rung VMAF {quality.mean:.1f} (minimum frame {quality.minimum:.1f})"
 
 
-def _check_rung(init: bytes, segments: list[bytes], width: int, height: int, has_audio: bool) -> None:
+def _audio_start(base: str, master: str, source_duration: float) -> float:
+    """The one audio rendition every rung names: AAC-LC 48 kHz stereo, as long as the source.
+    Returns its first timestamp."""
+    uri = re.search(r'#EXT-X-MEDIA:TYPE=AUDIO,.*URI="([^"]+)"', master)
+    assert uri is not None, "the audio is a rendition of its own"
+    playlist = httpx.get(f"{base}/{uri.group(1)}").text
+    init, segments, durations = fetch_rung(f"{base}/{uri.group(1).split('/')[0]}", playlist)
+    assert sum(durations) == pytest.approx(source_duration, abs=0.1)
+    with av.open(io.BytesIO(init + b"".join(segments)), mode="r") as container:
+        audio = container.streams.audio[0]
+        assert audio.codec_context.name == "aac"
+        assert audio.codec_context.sample_rate == 48000
+        assert audio.codec_context.channels == 2
+        assert audio.start_time is not None
+        assert audio.time_base is not None
+        return float(audio.start_time * audio.time_base)
+
+
+def _check_rung(
+    init: bytes, segments: list[bytes], width: int, height: int, audio_start: float | None
+) -> None:
     for segment in segments:
         with av.open(io.BytesIO(init + segment), mode="r") as container:
             video = container.streams.video[0]
             first = next(container.demux(video))
             assert first.is_keyframe, "every segment starts with a keyframe"
     with av.open(io.BytesIO(init + b"".join(segments)), mode="r") as container:
+        assert not container.streams.audio, "rungs are video only; the audio rendition is shared"
         video = container.streams.video[0]
         assert (video.codec_context.width, video.codec_context.height) == (width, height)
         frame = next(container.decode(video))
         assert not frame.interlaced_frame
-        if has_audio:
-            audio = container.streams.audio[0]
-            assert audio.codec_context.sample_rate == 48000
-            assert audio.codec_context.channels == 2
-            assert video.start_time is not None
-            assert audio.start_time is not None
-            assert video.time_base is not None
-            assert audio.time_base is not None
+        assert video.start_time is not None
+        assert video.time_base is not None
+        if audio_start is not None:
             video_start = float(video.start_time * video.time_base)
-            audio_start = float(audio.start_time * audio.time_base)
-            assert abs(video_start - audio_start) < 0.040
+            assert abs(video_start - audio_start) < 0.040, "A/V offset"
 
 
 def test_ffmpeg_plays_the_signed_master_without_headers(stack: Stack, media: MediaFactory) -> None:

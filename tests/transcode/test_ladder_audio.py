@@ -11,18 +11,18 @@ import av
 
 from shopcast.media.ffmpeg_runner import run_ffmpeg
 from tests.harness.media import MediaFactory
-from transcode.hls_command import LadderJob, build_hls_ladder
+from transcode.hls_command import AUDIO_RENDITION, LadderJob, build_hls_ladder
 from transcode.ladder import choose_rungs
 
 HALF_POWER = 1 / math.sqrt(2)  # -3 dB, the BS.775 weight of centre and surrounds in a stereo downmix
 
 
 def _ladder_audio(source: Path, folder: Path) -> tuple[int, list[array[float]]]:
-    """Encode `source` as the ladder does and decode the first rung's audio back to float samples."""
+    """Encode `source` as the ladder does and decode its audio rendition back to float samples."""
     rungs = choose_rungs(320, 240)
     job = LadderJob(source=source, output_dir=folder, rungs=rungs, fps=30.0, interlaced=False, has_audio=True)
     run_ffmpeg(build_hls_ladder(job), timeout_s=120)
-    rung = folder / rungs[0].name
+    rung = folder / AUDIO_RENDITION
     data = next(rung.glob("init*.mp4")).read_bytes()
     data += b"".join(path.read_bytes() for path in sorted(rung.glob("seg_*.m4s")))
     with av.open(io.BytesIO(data), mode="r") as container:
