@@ -25,7 +25,9 @@ def single_output_set(stack: Stack, asset_id: str, timeout: float = 15) -> list[
     raise AssertionError(f"expected one set of outputs, found prefixes {prefixes}")
 
 
-def wait_for_ladder(client: httpx.Client, asset_id: str, timeout: float = 180) -> dict[str, Any]:
+def wait_for_ladder(
+    client: httpx.Client, asset_id: str, timeout: float = 180, interval: float = 0.25
+) -> dict[str, Any]:
     """The asset once its transcode job has ended, either way."""
     deadline = time.monotonic() + timeout
     asset: dict[str, Any] = {}
@@ -34,7 +36,7 @@ def wait_for_ladder(client: httpx.Client, asset_id: str, timeout: float = 180) -
         transcode = [j for j in asset["jobs"] if j["kind"] == "transcode"]
         if transcode and transcode[0]["state"] in ("succeeded", "failed"):
             return asset
-        time.sleep(0.25)
+        time.sleep(interval)
     raise AssertionError(f"no ladder after {timeout} s: {asset}")
 
 
@@ -53,9 +55,11 @@ def fetch_rung(base: str, playlist: str) -> tuple[bytes, list[bytes], list[float
     return init, segments, durations
 
 
-def finished_transcode(client: httpx.Client, asset_id: str, timeout: float = 3600) -> dict[str, Any]:
+def finished_transcode(
+    client: httpx.Client, asset_id: str, timeout: float = 3600, interval: float = 0.25
+) -> dict[str, Any]:
     """The asset's transcode job once it succeeded (benchmarks time it from its own timestamps)."""
-    asset = wait_for_ladder(client, asset_id, timeout)
+    asset = wait_for_ladder(client, asset_id, timeout, interval)
     job: dict[str, Any] = next(j for j in asset["jobs"] if j["kind"] == "transcode")
     assert job["state"] == "succeeded", job
     return job
