@@ -38,9 +38,18 @@ def _even(value: float) -> int:
     return max(2, round(value / 2) * 2)
 
 
+# Rates players and channels expect; a measured average close to one of them means that rate.
+STANDARD_RATES = (12.0, 15.0, 20.0, 24000 / 1001, 24.0, 25.0, 30000 / 1001, 30.0)
+_SNAP_TOLERANCE = 0.015
+
+
 def output_fps(source_fps: float) -> float:
-    """30 fps at most (SPECS.md): faster sources are halved until they fit, slower ones kept."""
+    """30 fps at most (SPECS.md): faster sources are halved until they fit, slower ones kept.
+
+    A variable-rate source's average (a phone's 29.83, a webcam's 19.9) becomes the standard rate
+    within 1.5 % of it, so the ladder is made constant at a rate that keeps 2 s GOPs whole."""
     fps = source_fps if source_fps > 0 else 30.0
     while fps > 30.5:
         fps /= 2
-    return fps
+    nearest = min(STANDARD_RATES, key=lambda rate: abs(rate - fps))
+    return nearest if abs(nearest - fps) <= fps * _SNAP_TOLERANCE else fps
