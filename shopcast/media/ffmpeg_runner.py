@@ -106,12 +106,14 @@ class _Watchdog(threading.Thread):
 
 
 class _ProgressParser:
-    """Reads FFmpeg's `key=value` progress lines (a block's speed arrives after its time, so reports
-    carry the previous block's speed)."""
+    """Reads FFmpeg's `key=value` progress blocks; each ends with a `progress=` line, where the
+    block's time and speed are reported together. The last block (`progress=end`) is reported too,
+    so a run shorter than one stats period still leaves its speed."""
 
     def __init__(self, duration_s: float | None):
         self.duration_s = duration_s
         self.speed: float | None = None
+        self._out_us: int | None = None
 
     def feed(self, line: str) -> Progress | None:
         key, _, value = line.strip().partition("=")
@@ -120,7 +122,8 @@ class _ProgressParser:
                 self.speed = float(value.rstrip("x"))
             except ValueError:
                 self.speed = None
-            return None
-        if key != "out_time_us" or not self.duration_s or not value.isdigit():
-            return None
-        return Progress(fraction=min(1.0, int(value) / 1e6 / self.duration_s), speed=self.speed)
+        elif key == "out_time_us" and value.isdigit():
+            self._out_us = int(value)
+        elif key == "progress" and self.duration_s and self._out_us is not None:
+            return Progress(fraction=min(1.0, self._out_us / 1e6 / self.duration_s), speed=self.speed)
+        return None
