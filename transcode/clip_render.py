@@ -93,7 +93,7 @@ def _package(
         on_progress=lambda p: report(_RENDER_SHARE + p.fraction * (1 - _RENDER_SHARE) * 0.9, p.speed),
     )
     variants = measured_variants(output, rungs, job.fps)
-    write_master(output, variants, job.has_audio)
+    write_master(output, variants, audio_apart=job.has_audio)
     return [rendition(v, v.rung == copied) for v in variants]
 
 

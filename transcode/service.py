@@ -79,16 +79,16 @@ def encode_ladder(runtime: Runtime, asset_id: str, job_id: str, report: Progress
             cancelled=asset_gone_checker(runtime, asset_id),
         )
         variants = measured_variants(output, job.rungs, job.fps)
-        write_master(output, variants, job.has_audio)
+        write_master(output, variants, audio_apart=job.has_audio)
         prefix = f"assets/{asset_id}/hls/{job_id}"
         upload_tree(runtime, output, prefix)
     return Ladder(prefix=prefix, renditions=[rendition(v, v.rung == copied) for v in variants])
 
 
-def write_master(output: Path, variants: list[Variant], has_audio: bool, muxed: bool = False) -> None:
-    """Our master playlist in place of FFmpeg's: measured bandwidths, and the audio rendition that
-    `build_hls_ladder` writes apart from the video rungs (`muxed`: a remux keeps audio inside)."""
-    audio = audio_rendition(output, AUDIO_RENDITION) if has_audio and not muxed else None
+def write_master(output: Path, variants: list[Variant], audio_apart: bool) -> None:
+    """Our master playlist in place of FFmpeg's: measured bandwidths, and (`audio_apart`) the audio
+    rendition that `build_hls_ladder` writes apart from the video rungs; a remux keeps audio inside."""
+    audio = audio_rendition(output, AUDIO_RENDITION) if audio_apart else None
     (output / "master.m3u8").write_text(render_master(variants, audio))
     (output / "ffmpeg_master.m3u8").unlink()
 
@@ -128,7 +128,7 @@ def make_preview(runtime: Runtime, asset_id: str, job_id: str) -> Ladder | None:
             command, timeout_s=max(120.0, duration * 5), cancelled=asset_gone_checker(runtime, asset_id)
         )
         variants = measured_variants(output, [rung], fps)
-        write_master(output, variants, bool(source["audio_codec"]), muxed=remux)
+        write_master(output, variants, audio_apart=bool(source["audio_codec"]) and not remux)
         prefix = f"assets/{asset_id}/hls/{job_id}"
         upload_tree(runtime, output, prefix)
     return Ladder(prefix=prefix, renditions=[rendition(v, passthrough=remux) for v in variants])
