@@ -34,6 +34,7 @@ from sqlalchemy import select
 from ingest.models import Upload
 from shopcast.events.models import Event
 from shopcast.media.ffmpeg_runner import run_ffmpeg
+from shopcast.settings import Settings
 from tests.harness.media import ffmpeg
 from tests.harness.memory import RssSampler
 from tests.harness.services import free_port
@@ -72,10 +73,8 @@ FARM_TRANSCODE: Workers = {"transcoder": ("transcode", 1), "prober": ("probe", 1
 
 # Settings' own defaults in place of the test stacks' one-second heartbeats and sweeps.
 PRODUCTION_INTERVALS = {
-    "SHOPCAST_JOB_HEARTBEAT_S": "5",
-    "SHOPCAST_JOB_STALE_AFTER_S": "30",
-    "SHOPCAST_JOB_RESEND_AFTER_S": "600",
-    "SHOPCAST_SWEEP_INTERVAL_S": "10",
+    f"SHOPCAST_{name.upper()}": str(Settings.model_fields[name].default)
+    for name in ("job_heartbeat_s", "job_stale_after_s", "job_resend_after_s", "sweep_interval_s")
 }
 
 
