@@ -32,11 +32,17 @@ def remove_orphans(settings: Settings) -> list[Path]:
     if not settings.scratch_dir.is_dir():
         return removed
     for folder in settings.scratch_dir.iterdir():
-        owner_host, _, pid = folder.name.rpartition("-")
-        if folder.is_dir() and owner_host == host and pid.isdigit() and not process_alive(int(pid)):
+        owner = scratch_owner(folder)
+        if folder.is_dir() and owner is not None and owner[0] == host and not process_alive(owner[1]):
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)
     return removed
+
+
+def scratch_owner(folder: Path) -> tuple[str, int] | None:
+    """The host and process id a scratch folder is named after; None for any other name."""
+    host, _, pid = folder.name.rpartition("-")
+    return (host, int(pid)) if pid.isdigit() else None
 
 
 def process_alive(pid: int) -> bool:

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from shopcast.jobs.scratch import process_alive
+from shopcast.jobs.scratch import process_alive, scratch_owner
 from tests.harness.events import event_count
 from tests.harness.media import MediaFactory
 from tests.harness.stack import Stack
@@ -70,7 +70,7 @@ def _scratch_of_worker(stack: Stack, name: str) -> list[Path]:
     group = stack.processes[name].pid
     owned: list[Path] = []
     for folder in stack.settings.scratch_dir.iterdir():
-        pid = int(folder.name.rpartition("-")[2])
+        pid = _owner_pid(folder)
         try:
             if os.getpgid(pid) == group and any(folder.iterdir()):
                 owned.append(folder)
@@ -86,12 +86,18 @@ def _wait_for_no_dead_scratch(stack: Stack, killed: list[Path]) -> None:
     deadline = time.monotonic() + 15
     dead: list[str] = []
     while time.monotonic() < deadline:
-        dead = [d.name for d in scratch.iterdir() if not process_alive(int(d.name.rpartition("-")[2]))]
+        dead = [d.name for d in scratch.iterdir() if not process_alive(_owner_pid(d))]
         dead += [d.name for d in killed if d.exists()]
         if not dead:
             return
         time.sleep(0.5)
     raise AssertionError(f"scratch of dead processes left behind: {dead}")
+
+
+def _owner_pid(folder: Path) -> int:
+    owner = scratch_owner(folder)
+    assert owner is not None, f"{folder.name} is not a process's scratch folder"
+    return owner[1]
 
 
 def _map_uris(playlist: str) -> list[str]:
