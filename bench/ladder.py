@@ -31,7 +31,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from ingest.models import Upload
+from ingest.uploads.models import Upload
 from shopcast.events.models import Event
 from shopcast.media.ffmpeg_runner import run_ffmpeg
 from shopcast.settings import Settings
@@ -41,8 +41,8 @@ from tests.harness.services import free_port
 from tests.harness.stack import WORKERS, Stack, Workers, boot
 from tests.harness.tus import upload
 from tests.transcode.outputs import finished_transcode
-from transcode.hls_command import LadderJob, build_hls_ladder
-from transcode.ladder import choose_rungs
+from transcode.hls.command import LadderJob, build_hls_ladder
+from transcode.hls.ladder import choose_rungs
 
 
 def make_source(folder: Path, seconds: int, compliant: bool = False) -> Path:

@@ -27,7 +27,7 @@ import httpx
 import psutil
 
 from bench.upload import wait_until_up
-from ingest.models import source_key
+from ingest.assets.models import source_key
 from shopcast.auth.models import Role
 from shopcast.auth.service import create_user
 from shopcast.db import transaction

@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ingest import live_tap
+from ingest.live import tap as live_tap
 
 
 class TranscodingSink:

@@ -35,9 +35,9 @@ from shopcast.media.ffmpeg_runner import run_ffmpeg
 from shopcast.settings import Settings
 from tests.harness.media import ffmpeg
 from tests.harness.speech import SpeechFactory, duration_s
-from transcode.subtitles_command import build_speech_extract
-from transcode.transcriber import Task, Transcriber, load_transcriber
-from transcode.whisper_model import resolve_model
+from transcode.subtitles.command import build_speech_extract
+from transcode.subtitles.transcriber import Task, Transcriber, load_transcriber
+from transcode.subtitles.whisper_model import resolve_model
 
 PASSES: tuple[Task, ...] = ("transcribe", "translate")
 

@@ -2,10 +2,10 @@
 
 from fastapi import APIRouter
 
-from ingest.assets_api import router as assets_router
-from ingest.live_api import router as live_router
-from ingest.tus_api import router as uploads_router
-from ingest.whip_api import router as whip_router
+from ingest.assets.api import router as assets_router
+from ingest.live.api import router as live_router
+from ingest.live.whip_api import router as whip_router
+from ingest.uploads.api import router as uploads_router
 
 router = APIRouter()
 router.include_router(uploads_router)

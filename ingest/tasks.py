@@ -6,11 +6,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ingest.assets_service import mark_probed, mark_refused
-from ingest.models import source_key
-from ingest.probe_runner import run_probe
-from ingest.rejections import InputRejected
-from ingest.uploads_service import expire_uploads
+from ingest.assets.models import source_key
+from ingest.assets.service import mark_probed, mark_refused
+from ingest.probe.rejections import InputRejected
+from ingest.probe.runner import run_probe
+from ingest.uploads.service import expire_uploads
 from shopcast.jobs.errors import JobRejected
 from shopcast.jobs.models import Job
 from shopcast.jobs.registry import Finisher, JobContext, JobKind, register

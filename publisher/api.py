@@ -6,8 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
-from publisher import channels_service, service
-from publisher.schemas import ChannelIn, ChannelOut, PublicationIn, PublicationOut
+from publisher.channels import service as channels_service
+from publisher.publications import service
+from publisher.publications.schemas import ChannelIn, ChannelOut, PublicationIn, PublicationOut
 from shopcast.api.idempotency import RequestIdentity, idempotent_create
 from shopcast.api.pagination import Page, PageParams, next_cursor, page_params
 from shopcast.auth.dependencies import CurrentUser, DbSession

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from publisher.delivery import deliver_files
-from publisher.render import render_publication_outputs
-from publisher.service import (
+from publisher.delivery.targets import deliver_files
+from publisher.publications.render import render_publication_outputs
+from publisher.publications.service import (
     DELIVER_KIND,
     RENDER_KIND,
     fail_publication,

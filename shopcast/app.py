@@ -10,10 +10,10 @@ from fastapi.middleware.cors import CORSMiddleware
 from pydantic import BaseModel
 
 from ingest.api import router as ingest_router
-from ingest.live_metrics import install_live_collector
-from ingest.whip_sessions import start_live_node
+from ingest.live.metrics import install_live_collector
+from ingest.live.whip_sessions import start_live_node
 from publisher.api import router as publisher_router
-from publisher.partner_api import router as partner_router
+from publisher.partner.api import router as partner_router
 from shopcast import __version__
 from shopcast.api.metrics import Metrics, MetricsMiddleware, install_job_collector
 from shopcast.api.metrics import router as metrics_router
@@ -31,11 +31,11 @@ from shopcast.telemetry.broker_metrics import BrokerQueueCollector
 from shopcast.web import mount_web
 from shopcast.webhooks.api import router as webhooks_router
 from studio_booking.api import router as studio_router
-from transcode.clip_playback_api import router as clip_playback_router
-from transcode.clips_api import router as clips_router
-from transcode.playback_api import router as playback_router
-from transcode.subtitles_api import router as subtitles_router
-from transcode.thumbnails_api import router as thumbnails_router
+from transcode.clips.api import router as clips_router
+from transcode.clips.playback_api import router as clip_playback_router
+from transcode.hls.api import router as playback_router
+from transcode.subtitles.api import router as subtitles_router
+from transcode.thumbnails.api import router as thumbnails_router
 
 _TUS_HEADERS = [
     "Location",

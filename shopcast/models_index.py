@@ -1,16 +1,21 @@
 """Every table, imported in one place for Alembic and for tests that build schemas."""
 
-from ingest.live_models import LiveStream
-from ingest.models import Asset, Upload
-from publisher.models import Channel, ChannelPartner, FeedToken, Publication, PublicationReceipt
+from ingest.assets.models import Asset
+from ingest.live.models import LiveStream
+from ingest.uploads.models import Upload
+from publisher.channels.models import Channel, ChannelPartner
+from publisher.partner.models import FeedToken
+from publisher.publications.models import Publication, PublicationReceipt
 from shopcast.api.idempotency import IdempotencyRecord
 from shopcast.auth.models import PdAssignment, User
 from shopcast.events.models import Event
 from shopcast.jobs.models import Job
 from shopcast.webhooks.models import WebhookAttempt, WebhookEndpoint, WebhookMessage
 from studio_booking.models import Booking, CalendarFeed, Studio
-from transcode.clip_models import Clip
-from transcode.models import HlsOutput, SubtitleTrack, ThumbnailOutput
+from transcode.clips.models import Clip
+from transcode.hls.models import HlsOutput
+from transcode.subtitles.models import SubtitleTrack
+from transcode.thumbnails.models import ThumbnailOutput
 
 __all__ = [
     "Asset",

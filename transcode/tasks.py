@@ -4,17 +4,23 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from ingest.assets_service import mark_refused, record_loudness, source_of
+from ingest.assets.service import mark_refused, record_loudness, source_of
 from shopcast.db import transaction
 from shopcast.jobs.models import Job
 from shopcast.jobs.registry import Finisher, JobContext, JobKind, register
 from shopcast.runtime import current_runtime
-from transcode.clip_render import render_clip_outputs
-from transcode.clips_service import fail_clip, publish_clip, render_prefix, start_render
-from transcode.service import encode_ladder, make_preview, measure_asset_loudness, publish, publish_preview
-from transcode.split import encode_chunk, encode_split_ladder
-from transcode.subtitles_service import publish_subtitles, transcribe_asset
-from transcode.thumbnails_service import publish_thumbnails, render_thumbnails
+from transcode.clips.render import render_clip_outputs
+from transcode.clips.service import fail_clip, publish_clip, render_prefix, start_render
+from transcode.hls.service import (
+    encode_ladder,
+    make_preview,
+    measure_asset_loudness,
+    publish,
+    publish_preview,
+)
+from transcode.hls.split import encode_chunk, encode_split_ladder
+from transcode.subtitles.service import publish_subtitles, transcribe_asset
+from transcode.thumbnails.service import publish_thumbnails, render_thumbnails
 
 
 def transcode_asset(ctx: JobContext) -> Finisher:

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from ingest.uploads_service import expire_uploads
+from ingest.uploads.service import expire_uploads
 from shopcast.app import create_app
 from shopcast.auth.models import Role
 from shopcast.auth.service import create_user

@@ -92,7 +92,7 @@ def _models_status(tmp_path: Path, model: str) -> subprocess.CompletedProcess[st
 
 
 def test_models_status_reports_the_registry_packages_and_the_joined_cache(tmp_path: Path) -> None:
-    from transcode.whisper_model import ensure_base_model
+    from transcode.subtitles.whisper_model import ensure_base_model
 
     before = _models_status(tmp_path, "base")
     assert before.returncode == 0, before.stderr

@@ -1,0 +1,97 @@
+"""Assets: list, read, delete, and download the original bytes with range requests."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session
+
+from ingest.assets import service as assets_service
+from ingest.assets.models import Asset, source_key
+from ingest.assets.schemas import AssetOut, SubtitleOut, ThumbnailsOut
+from shopcast.api.pagination import Page, PageParams, next_cursor, page_params
+from shopcast.api.ranges import byte_range
+from shopcast.auth.dependencies import CurrentUser, DbSession
+from shopcast.errors import ShopcastError
+from shopcast.runtime import Runtime
+from transcode.hls.service import playback_view
+from transcode.subtitles.service import subtitles_view
+from transcode.thumbnails.service import thumbnails_view
+
+router = APIRouter(prefix="/v1/assets", tags=["assets"])
+AssetId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"description": "error", "content": {"application/json": {}}} for code in (401, 404, 409, 416, 422)
+}
+
+
+@router.get("", response_model=Page[AssetOut], responses=_ERRORS)
+def list_assets(
+    request: Request, session: DbSession, user: CurrentUser, page: Annotated[PageParams, Depends(page_params)]
+) -> Page[AssetOut]:
+    rows = assets_service.list_visible(session, user, page.limit, page.cursor)
+    runtime: Runtime = request.app.state.runtime
+    items = [_out(session, runtime, asset) for asset in rows[: page.limit]]
+    return Page[AssetOut](items=items, next_cursor=next_cursor(rows, page.limit))
+
+
+@router.get("/{asset_id}", response_model=AssetOut, responses=_ERRORS)
+def get_asset(request: Request, session: DbSession, user: CurrentUser, asset_id: AssetId) -> AssetOut:
+    runtime: Runtime = request.app.state.runtime
+    return _out(session, runtime, assets_service.get_visible(session, user, asset_id))
+
+
+def _out(session: Session, runtime: Runtime, asset: Asset) -> AssetOut:
+    renditions, hls = playback_view(session, runtime, asset.id)
+    poster, storyboard = thumbnails_view(session, runtime, asset.id)
+    thumbnails = ThumbnailsOut(poster_url=poster, storyboard_vtt_url=storyboard)
+    subtitles = [SubtitleOut.model_validate(s) for s in subtitles_view(session, runtime, asset.id)]
+    return assets_service.to_out(session, asset, renditions, hls, thumbnails, subtitles)
+
+
+@router.delete("/{asset_id}", status_code=204, response_class=Response, responses=_ERRORS)
+def delete_asset(request: Request, session: DbSession, user: CurrentUser, asset_id: AssetId) -> Response:
+    runtime: Runtime = request.app.state.runtime
+    assets_service.delete_asset(session, runtime.store, user, asset_id)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/{asset_id}/source",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
+        206: {"description": "partial content", "content": {"application/octet-stream": {}}},
+        **_ERRORS,
+    },
+)
+def download_source(
+    request: Request, session: DbSession, user: CurrentUser, asset_id: AssetId
+) -> StreamingResponse:
+    """The original bytes, byte-identical to the upload; honours a single `Range: bytes=` range."""
+    runtime: Runtime = request.app.state.runtime
+    asset = assets_service.source_ready(session, user, asset_id)
+    key = source_key(asset.id)
+    size = runtime.store.size(key)
+    if size is None:
+        raise ShopcastError("the source is not stored", code="source_missing")
+    start, end, partial = byte_range(request.headers.get("range"), size)
+    headers = {
+        "Accept-Ranges": "bytes",
+        "Content-Length": str(end - start + 1 if size else 0),
+        "Content-Disposition": f'attachment; filename="{_safe_filename(asset.filename)}"',
+    }
+    if partial:
+        headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    body = runtime.store.iter_range(key, start, end) if size else iter(())
+    return StreamingResponse(
+        body, status_code=206 if partial else 200, headers=headers, media_type="application/octet-stream"
+    )
+
+
+def _safe_filename(name: str | None) -> str:
+    cleaned = re.sub(r"[^A-Za-z0-9._-]", "_", name or "source")
+    return cleaned[:200] or "source"

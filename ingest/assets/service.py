@@ -1,0 +1,153 @@
+"""Reading, listing and deleting assets, as their owners, PDs and admins may; and probe outcomes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ingest.assets.models import Asset, AssetState, source_key
+from ingest.assets.schemas import (
+    AssetOut,
+    ErrorInfo,
+    JobOut,
+    PlaybackOut,
+    RenditionOut,
+    SourceOut,
+    SubtitleOut,
+    ThumbnailsOut,
+    UploadProgressOut,
+)
+from ingest.probe.rejections import REJECTION_CODES
+from ingest.uploads.models import Upload
+from shopcast.auth import ownership
+from shopcast.auth.service import Principal
+from shopcast.errors import Conflict
+from shopcast.events.service import emit
+from shopcast.jobs.models import Job
+from shopcast.jobs.service import create_job
+from shopcast.storage import ObjectStore, StagingState
+
+
+def get_visible(session: Session, principal: Principal, asset_id: str) -> Asset:
+    """The asset if `principal` may see it; NotFound otherwise."""
+    return ownership.get_visible(session, principal, Asset, asset_id, Asset.owner_id, "asset")
+
+
+def list_visible(session: Session, principal: Principal, limit: int, cursor: str | None) -> list[Asset]:
+    return ownership.page_visible(session, principal, Asset, Asset.owner_id, limit, cursor)
+
+
+def delete_asset(session: Session, store: ObjectStore, principal: Principal, asset_id: str) -> None:
+    """Delete the asset, its upload, jobs and every stored output."""
+    asset = get_visible(session, principal, asset_id)
+    upload = session.get(Upload, asset_id)
+    if upload is not None and upload.completed_at is None:
+        store.abort_staging(source_key(asset_id), StagingState.from_json(upload.staging))
+    session.delete(asset)
+    store.delete_prefix(f"assets/{asset_id}/")
+
+
+def source_ready(session: Session, principal: Principal, asset_id: str) -> Asset:
+    asset = get_visible(session, principal, asset_id)
+    upload = session.get(Upload, asset_id)
+    if upload is not None and upload.completed_at is None:
+        raise Conflict("the upload has not finished yet", code="upload_incomplete")
+    return asset
+
+
+def mark_probed(session: Session, asset_id: str, source: dict[str, Any], max_attempts: int) -> None:
+    """Record the probe's findings, move the asset to `ready` and queue its transcode."""
+    asset = session.get(Asset, asset_id)
+    if asset is None:
+        return
+    asset.source = source
+    asset.state = AssetState.ready
+    data = {"id": asset.id, "source": source}
+    emit(session, "asset.ready", owner_id=asset.owner_id, subject_id=asset.id, data=data)
+    create_job(session, "preview", asset_id=asset_id, max_attempts=max_attempts)
+    create_job(session, "transcode", asset_id=asset_id, max_attempts=max_attempts)
+    if source.get("audio_codec"):
+        create_job(session, "loudness", asset_id=asset_id, max_attempts=max_attempts)
+        create_job(session, "subtitles", asset_id=asset_id, max_attempts=max_attempts)
+    if source.get("video_codec"):
+        create_job(session, "thumbnails", asset_id=asset_id, max_attempts=max_attempts)
+
+
+def record_loudness(session: Session, asset_id: str, loudness: dict[str, float]) -> None:
+    """Store a measurement in the asset's `source.loudness`."""
+    asset = session.get(Asset, asset_id)
+    if asset is not None and asset.source is not None:
+        asset.source = {**asset.source, "loudness": loudness}
+
+
+def source_of(session: Session, asset_id: str) -> tuple[str, dict[str, Any]] | None:
+    """(owner id, probed source facts) of a ready asset, or None when it is gone or not probed."""
+    asset = session.get(Asset, asset_id)
+    if asset is None or asset.source is None:
+        return None
+    return asset.owner_id, dict(asset.source)
+
+
+def mark_refused(session: Session, asset_id: str, code: str, message: str) -> None:
+    """A rejection code ends the asset `rejected`; anything else (a crash, a lost worker) `failed`."""
+    asset = session.get(Asset, asset_id)
+    if asset is None:
+        return
+    rejected = code in REJECTION_CODES
+    asset.state = AssetState.rejected if rejected else AssetState.failed
+    asset.error_code, asset.error_message = code, message
+    emit(
+        session,
+        "asset.rejected" if rejected else "asset.failed",
+        owner_id=asset.owner_id,
+        subject_id=asset.id,
+        data={"id": asset.id, "error": {"code": code, "message": message}},
+    )
+
+
+def to_out(
+    session: Session,
+    asset: Asset,
+    renditions: list[dict[str, Any]],
+    hls: str | None,
+    thumbnails: ThumbnailsOut | None = None,
+    subtitles: list[SubtitleOut] | None = None,
+) -> AssetOut:
+    """The API shape of an asset; renditions, the playback URL and the thumbnail URLs come from the
+    transcode domain."""
+    upload = session.get(Upload, asset.id)
+    jobs = session.scalars(select(Job).where(Job.asset_id == asset.id).order_by(Job.created_at, Job.id))
+    return AssetOut(
+        id=asset.id,
+        state=asset.state.value,
+        title=asset.title,
+        filename=asset.filename,
+        created_at=asset.created_at,
+        upload=UploadProgressOut(offset=upload.offset, length=upload.length) if upload else None,
+        source=SourceOut.model_validate(asset.source) if asset.source else None,
+        jobs=[_job_out(job) for job in jobs],
+        renditions=[RenditionOut.model_validate(r) for r in renditions],
+        subtitles=subtitles or [],
+        thumbnails=thumbnails or ThumbnailsOut(),
+        playback=PlaybackOut(hls=hls),
+        error=_error(asset.error_code, asset.error_message),
+    )
+
+
+def _job_out(job: Job) -> JobOut:
+    return JobOut(
+        kind=job.kind,
+        state=job.state.value,
+        progress=job.progress,
+        speed=job.speed,
+        attempts=job.attempts,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+        error=_error(job.error_code, job.error_message),
+    )
+
+
+def _error(code: str | None, message: str | None) -> ErrorInfo | None:
+    return ErrorInfo(code=code, message=message or "") if code else None

@@ -1,0 +1,120 @@
+"""Live streams: create one with its stream key, list and read them, and cut instant clips."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi.responses import FileResponse
+
+from ingest.live import service as live_service
+from ingest.live.clips import LiveView, instant_clip
+from ingest.live.models import LiveState, LiveStream
+from ingest.live.preview import PLAYLIST_TYPE, preview_playlist, preview_segment, preview_subject
+from ingest.live.schemas import InstantClipIn, LiveStreamIn, LiveStreamOut
+from ingest.live.whip_sessions import LiveNode
+from shopcast.api.idempotency import RequestIdentity, idempotent_create
+from shopcast.api.pagination import Page, PageParams, next_cursor, page_params
+from shopcast.auth.dependencies import CurrentUser, DbSession
+from shopcast.errors import Forbidden, NotFound
+from shopcast.media.playlist_signing import sign_playlist
+from shopcast.runtime import Runtime
+from shopcast.signing import sign, verify
+from transcode.clips.schemas import ClipOut
+
+router = APIRouter(prefix="/v1/live-streams", tags=["live"])
+StreamId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
+Token = Annotated[str, Query(max_length=200)]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"description": "error", "content": {"application/json": {}}} for code in (401, 403, 404, 409, 422)
+}
+
+
+def _runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def _out(request: Request, stream: LiveStream) -> LiveStreamOut:
+    settings = _runtime(request).settings
+    preview = None
+    if stream.state is LiveState.live:
+        token = sign(settings.secret_key, preview_subject(stream.id), settings.playback_ttl_s)
+        preview = f"{settings.public_url.rstrip('/')}/v1/live-streams/{stream.id}/preview.m3u8?token={token}"
+    return live_service.to_out(stream, settings, preview)
+
+
+@router.post("", status_code=201, response_model=LiveStreamOut, responses=_ERRORS)
+def create_live_stream(
+    request: Request,
+    session: DbSession,
+    user: CurrentUser,
+    body: LiveStreamIn,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """A live stream with its stream key: publish to `whip_url` with the key as the bearer token."""
+    identity = RequestIdentity.of("POST", "/v1/live-streams", body.model_dump_json())
+
+    def create() -> tuple[int, str]:
+        return 201, _out(request, live_service.create_stream(session, user, body)).model_dump_json()
+
+    return idempotent_create(session, user.id, idempotency_key, identity, create)
+
+
+@router.get("", response_model=Page[LiveStreamOut], responses=_ERRORS)
+def list_live_streams(
+    request: Request, session: DbSession, user: CurrentUser, page: Annotated[PageParams, Depends(page_params)]
+) -> Page[LiveStreamOut]:
+    rows = live_service.list_visible(session, user, page.limit, page.cursor)
+    items = [_out(request, stream) for stream in rows[: page.limit]]
+    return Page[LiveStreamOut](items=items, next_cursor=next_cursor(rows, page.limit))
+
+
+@router.get("/{stream_id}", response_model=LiveStreamOut, responses=_ERRORS)
+def get_live_stream(
+    request: Request, session: DbSession, user: CurrentUser, stream_id: StreamId
+) -> LiveStreamOut:
+    return _out(request, live_service.get_visible_stream(session, user, stream_id))
+
+
+@router.post("/{stream_id}/clips", status_code=201, response_model=ClipOut, responses=_ERRORS)
+async def create_instant_clip(
+    request: Request, user: CurrentUser, stream_id: StreamId, body: InstantClipIn
+) -> ClipOut:
+    """A clip of seconds `in_s` to `out_s` from the stream's start, or of the last `last_s` seconds,
+    while the stream is live (cut at keyframes from the recording) or after it ended."""
+    node: LiveNode | None = getattr(request.app.state, "live_node", None)
+    live = node.live_view(stream_id) if node is not None else None
+    return await asyncio.to_thread(instant_clip, _runtime(request), user, stream_id, body, live)
+
+
+def _preview_dir(request: Request, stream_id: str, token: str) -> LiveView:
+    runtime = _runtime(request)
+    if not verify(runtime.settings.secret_key, preview_subject(stream_id), token):
+        raise Forbidden("this preview link is invalid or has expired", code="invalid_token")
+    node: LiveNode | None = getattr(request.app.state, "live_node", None)
+    view = node.live_view(stream_id) if node is not None else None
+    if view is None:
+        raise NotFound("this stream is not being recorded here (it ended, or another node records it)")
+    return view
+
+
+@router.get("/{stream_id}/preview.m3u8", responses=_ERRORS)
+def live_preview(request: Request, stream_id: StreamId, token: Token = "") -> Response:
+    """Low-latency HLS of the incoming stream for a PD's monitor (H.264 streams), signed like playback."""
+    # Never ENDLIST while the view exists: a publisher may come back within the grace period.
+    playlist = preview_playlist(_preview_dir(request, stream_id, token).directory, finished=False)
+    if playlist is None:
+        raise NotFound("no preview yet: the first segment is still being recorded (or the stream is VP8)")
+    headers = {"Cache-Control": "no-cache"}
+    return Response(sign_playlist(playlist, token), media_type=PLAYLIST_TYPE, headers=headers)
+
+
+@router.get("/{stream_id}/preview/{name}", responses=_ERRORS)
+def live_preview_segment(request: Request, stream_id: StreamId, name: str, token: Token = "") -> Response:
+    path = preview_segment(_preview_dir(request, stream_id, token).directory, name)
+    if path is None:
+        raise NotFound("no such preview segment (it may have slid out of the window)")
+    return FileResponse(path, media_type="video/mp2t", headers={"Cache-Control": "private, max-age=60"})

@@ -1,0 +1,104 @@
+"""WHIP (RFC 9725): `POST /v1/live/whip` takes an SDP offer and answers `201` with the SDP answer.
+
+The bearer token is a stream key. The session resource (`Location`) ends with DELETE. This server
+gathers all of its ICE candidates before answering, and a publisher's trickled candidates are not
+taken, so PATCH answers 405, as the RFC allows.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request, Response
+
+from ingest.live.whip_offer import InvalidOffer, UnsupportedOffer, parse_offer
+from ingest.live.whip_sessions import LiveNode
+from shopcast.auth.dependencies import bearer_token
+from shopcast.errors import NotFound, PayloadTooLarge, ShopcastError
+
+router = APIRouter(prefix="/v1/live/whip", tags=["live"])
+SessionId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"description": "error", "content": {"application/json": {}}}
+    for code in (400, 401, 403, 404, 409, 413, 415)
+}
+_SDP = "application/sdp"
+
+
+class MethodNotAllowed(ShopcastError):
+    status = 405
+    default_code = "method_not_allowed"
+
+
+def _node(request: Request) -> LiveNode:
+    node: LiveNode | None = getattr(request.app.state, "live_node", None)
+    if node is None:
+        raise NotFound("live ingest is not running in this process")
+    return node
+
+
+def _ice_links(node: LiveNode) -> dict[str, str]:
+    links = [f'<{url}>; rel="ice-server"' for url in node.ice_servers]
+    return {"Link": ", ".join(links)} if links else {}
+
+
+async def _offer_text(request: Request, limit: int) -> str:
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != _SDP:
+        raise UnsupportedOffer(f"send the offer as {_SDP}", code="unsupported_media_type")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"an SDP offer is at most {limit} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise PayloadTooLarge(f"an SDP offer is at most {limit} bytes")
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidOffer("the SDP offer is not UTF-8 text", code="invalid_sdp") from None
+
+
+@router.options("", status_code=204, response_class=Response)
+def whip_options(request: Request) -> Response:
+    """What a publisher may send here; browsers' CORS preflights are answered by the CORS layer."""
+    headers = {"Accept-Post": _SDP, "Allow": "OPTIONS, POST"}
+    node: LiveNode | None = getattr(request.app.state, "live_node", None)
+    if node is not None:
+        headers |= _ice_links(node)
+    return Response(status_code=204, headers=headers)
+
+
+@router.post("", status_code=201, response_class=Response, responses=_ERRORS)
+async def whip_publish(request: Request) -> Response:
+    """Go live: the body is an SDP offer (H.264 or VP8 video, Opus audio), the bearer token the
+    stream key. `401` unknown key, `403` outside its booking window, `409` already live."""
+    node = _node(request)
+    key = bearer_token(request)
+    offer = parse_offer(await _offer_text(request, node.runtime.settings.live_max_offer_bytes))
+    session, answer = await node.publish(key, offer)
+    headers = {"Location": f"/v1/live/whip/{session.id}", "ETag": session.etag, **_ice_links(node)}
+    return Response(answer, status_code=201, media_type=_SDP, headers=headers)
+
+
+@router.delete("/{session_id}", status_code=200, response_class=Response, responses=_ERRORS)
+async def whip_stop(request: Request, session_id: SessionId) -> Response:
+    """End the session; the recording becomes an asset."""
+    node = _node(request)
+    session = node.session_for(session_id)
+    if request.headers.get("authorization") and bearer_token(request) != session.stream_key:
+        raise NotFound("no such WHIP session (it ended, or lives on another node)")
+    # FFmpeg 9's whip muxer logs "Failed to read response from DELETE" whatever the answer (seen
+    # with 200 and 204, with and without a body, from two HTTP servers); the DELETE arrives all the same.
+    node.end(session_id)
+    return Response(status_code=200)
+
+
+@router.patch("/{session_id}", status_code=405, response_class=Response, responses=_ERRORS)
+def whip_patch(session_id: SessionId) -> Response:
+    """Trickle ICE and ICE restarts are not supported (the answer carries every candidate)."""
+    raise MethodNotAllowed(
+        "this server sends all ICE candidates in its answer and takes no trickled ones",
+        headers={"Allow": "DELETE"},
+    )

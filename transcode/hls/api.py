@@ -1,0 +1,94 @@
+"""Signed HLS playback: playlists and segments behind an expiring token in the query string."""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session
+
+from ingest.assets.service import source_of
+from shopcast.auth.dependencies import DbSession
+from shopcast.errors import Forbidden, NotFound
+from shopcast.media.playlist_signing import sign_playlist
+from shopcast.runtime import Runtime
+from shopcast.signing import verify
+from transcode.hls.service import published_prefix
+from transcode.subtitles.models import SubtitleTrack
+from transcode.subtitles.service import (
+    subtitle_playlist,
+    track_key,
+    tracks_of,
+    with_subtitle_renditions,
+    with_timestamp_map,
+)
+
+router = APIRouter(tags=["playback"])
+_MEDIA_PATH = re.compile(
+    r"^[A-Za-z0-9_]+(/[A-Za-z0-9_-]+)*\.(m3u8|m4s|mp4|vtt|srt|jpg)$|^[A-Za-z0-9_-]+\.m3u8$"
+)
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"description": "error", "content": {"application/json": {}}} for code in (403, 404, 422)
+}
+
+
+@router.get(
+    "/v1/playback/{asset_id}/{path:path}",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/vnd.apple.mpegurl": {}, "video/mp4": {}}}, **_ERRORS},
+)
+def playback(
+    request: Request,
+    session: DbSession,
+    asset_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")],
+    path: str,
+    token: Annotated[str, Query(max_length=200)] = "",
+) -> Response:
+    """A playlist (its URIs signed with the same token) or a segment of the asset's published ladder."""
+    runtime: Runtime = request.app.state.runtime
+    if not verify(runtime.settings.secret_key, asset_id, token):
+        raise Forbidden("this playback link is invalid or has expired", code="invalid_token")
+    if ".." in path or not _MEDIA_PATH.match(path):
+        raise NotFound("no such playback file")
+    if path.startswith("subtitles/"):
+        return _subtitles(session, runtime, asset_id, path.removeprefix("subtitles/"), token)
+    prefix = published_prefix(session, asset_id)
+    size = runtime.store.size(f"{prefix}/{path}") if prefix else None
+    if prefix is None or size is None:
+        raise NotFound("no such playback file")
+    key = f"{prefix}/{path}"
+    media_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
+    if path.endswith(".m3u8"):
+        text = runtime.store.get_bytes(key).decode()
+        if path == "master.m3u8":
+            text = with_subtitle_renditions(text, tracks_of(session, asset_id))
+        return Response(
+            sign_playlist(text, token), media_type=media_type, headers={"Cache-Control": "private"}
+        )
+    headers = {"Content-Length": str(size), "Cache-Control": "private, max-age=3600"}
+    return StreamingResponse(
+        runtime.store.iter_range(key, 0, size - 1), media_type=media_type, headers=headers
+    )
+
+
+def _subtitles(session: Session, runtime: Runtime, asset_id: str, name: str, token: str) -> Response:
+    """A track as an HLS subtitle rendition (`<lang>.m3u8` over one `<lang>.vtt` segment) or as a
+    file (`<lang>.vtt`, `<lang>.srt`)."""
+    language, _, extension = name.partition(".")
+    track = session.get(SubtitleTrack, (asset_id, language))
+    found = source_of(session, asset_id)
+    if track is None or found is None or extension not in ("m3u8", "vtt", "srt"):
+        raise NotFound("no such subtitles")
+    headers = {"Cache-Control": "private"}
+    if extension == "m3u8":
+        playlist = subtitle_playlist(language, float(found[1]["duration_s"]))
+        return Response(
+            sign_playlist(playlist, token), media_type="application/vnd.apple.mpegurl", headers=headers
+        )
+    text = runtime.store.get_bytes(track_key(track, extension)).decode()
+    if extension == "vtt":
+        return Response(with_timestamp_map(text), media_type="text/vtt; charset=utf-8", headers=headers)
+    return Response(text, media_type="application/x-subrip; charset=utf-8", headers=headers)

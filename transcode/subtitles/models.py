@@ -1,0 +1,26 @@
+"""Subtitle tracks of an asset: which version of each language is live."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shopcast.db import Base, UTCDateTime, utcnow
+
+
+class SubtitleTrack(Base):
+    """One language's subtitles of an asset: Whisper's, or a PD's correction that replaced them."""
+
+    __tablename__ = "subtitle_tracks"
+
+    asset_id: Mapped[str] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"), primary_key=True)
+    language: Mapped[str] = mapped_column(String(8), primary_key=True)  # ISO 639-1
+    kind: Mapped[str] = mapped_column(String(16))  # transcript | translation
+    origin: Mapped[str] = mapped_column(String(16))  # whisper | edit
+    # Object-store prefix holding <language>.vtt and <language>.srt; each version writes its own.
+    prefix: Mapped[str] = mapped_column(String(200))
+    cue_count: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

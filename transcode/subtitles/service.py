@@ -1,0 +1,276 @@
+"""Subtitles of an asset: Whisper's transcript and English translation, PDs' corrections, and how
+players reach them (signed files, and subtitle renditions in the HLS master).
+
+Each version of a language's track is written under a prefix of its own and becomes visible when
+its SubtitleTrack row points there, in the transaction that finishes the job or accepts the edit.
+Replaced versions stay in the store (a few kilobytes each) until the asset is deleted: a clip render
+planned against one may still be reading it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from ingest.assets.service import source_of
+from shopcast.db import utcnow
+from shopcast.events.service import emit
+from shopcast.ids import new_id
+from shopcast.jobs.registry import ProgressReport
+from shopcast.jobs.scratch import job_scratch
+from shopcast.media.cues import Cue, CueWord, segment_cues
+from shopcast.media.ffmpeg_runner import BACKGROUND_NICENESS, run_ffmpeg
+from shopcast.media.subtitle_formats import render_srt, render_vtt
+from shopcast.runtime import Runtime
+from shopcast.signing import sign
+from transcode.hls.service import asset_gone_checker
+from transcode.local_source import local_source
+from transcode.subtitles.command import build_speech_extract
+from transcode.subtitles.models import SubtitleTrack
+from transcode.subtitles.transcriber import Transcript, load_transcriber
+
+LANGUAGE = re.compile(r"^[a-z]{2}$")
+_NAMES = {"ko": "한국어", "en": "English", "ja": "日本語", "zh": "中文"}
+_VTT_TYPE = "text/vtt; charset=utf-8"
+_SRT_TYPE = "application/x-subrip; charset=utf-8"
+# Players place WebVTT cues on the media timeline through this header (RFC 8216, 3.5).
+_TIMESTAMP_MAP = "X-TIMESTAMP-MAP=MPEGTS:0,LOCAL:00:00:00.000"
+
+
+@dataclass(frozen=True)
+class TrackFiles:
+    language: str
+    kind: str
+    cue_count: int
+
+
+@dataclass(frozen=True)
+class SubtitleSet:
+    prefix: str
+    tracks: list[TrackFiles]
+
+
+def transcribe_asset(
+    runtime: Runtime, asset_id: str, job_id: str, report: ProgressReport
+) -> SubtitleSet | None:
+    """Transcribe the asset's speech and translate it to English; None when the asset is gone.
+    Silence, music or no audio give a set without tracks."""
+    with runtime.sessions() as session:
+        found = source_of(session, asset_id)
+    if found is None:
+        return None
+    source = found[1]
+    prefix = f"assets/{asset_id}/subtitles/{job_id}"
+    if not source.get("audio_codec"):
+        return SubtitleSet(prefix, [])
+    transcriber = load_transcriber(runtime.settings)
+    with job_scratch(runtime.settings) as folder:
+        wav = folder / "speech.wav"
+        duration = float(source["duration_s"])
+        run_ffmpeg(
+            build_speech_extract(local_source(runtime, asset_id, folder), wav),
+            timeout_s=max(120.0, duration),
+            duration_s=duration,
+            cancelled=asset_gone_checker(runtime, asset_id),
+            background=True,
+        )
+        report(0.1)
+        transcript = _at_low_priority(lambda: transcriber.transcribe(wav, language=None, task="transcribe"))
+        tracks = [(transcript.language, "transcript", _cues(transcript, transcript.language))]
+        report(0.55)
+        if transcript.words and transcript.language != "en":
+            translation = _at_low_priority(
+                lambda: transcriber.transcribe(wav, language=transcript.language, task="translate")
+            )
+            tracks.append(("en", "translation", _cues(translation, "en")))
+    written = []
+    for language, kind, cues in tracks:
+        if cues:
+            _store_track(runtime, prefix, language, cues)
+            written.append(TrackFiles(language, kind, len(cues)))
+    return SubtitleSet(prefix, written)
+
+
+def _at_low_priority(work: Callable[[], Transcript]) -> Transcript:
+    """Run `work` in a thread of its own at the background niceness (Linux sets niceness per
+    thread, and the inference threads it starts inherit it), so a transcription on a busy machine
+    takes what the ladder leaves; the worker's own thread keeps its priority for the next job."""
+    outcome: dict[str, Transcript | BaseException] = {}
+
+    def run() -> None:
+        with contextlib.suppress(OSError, AttributeError):  # not Linux, or not allowed: normal priority
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICENESS)
+        try:
+            outcome["result"] = work()
+        except BaseException as exc:
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=run, name="transcription")
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    result = outcome["result"]
+    assert isinstance(result, Transcript)
+    return result
+
+
+def _cues(transcript: Transcript, language: str) -> list[Cue]:
+    words = [CueWord(w.text, w.start_s, w.end_s) for w in transcript.words if w.text.strip()]
+    return segment_cues(words, language)
+
+
+def _store_track(runtime: Runtime, prefix: str, language: str, cues: Sequence[Cue]) -> None:
+    runtime.store.put_bytes(f"{prefix}/{language}.vtt", render_vtt(cues).encode(), _VTT_TYPE)
+    runtime.store.put_bytes(f"{prefix}/{language}.srt", render_srt(cues).encode(), _SRT_TYPE)
+
+
+def publish_subtitles(session: Session, asset_id: str, result: SubtitleSet) -> None:
+    """Point the asset's tracks at the job's files; a PD's correction is never replaced by Whisper.
+    Emits subtitles.ready."""
+    found = source_of(session, asset_id)
+    if found is None:
+        return
+    for files in result.tracks:
+        track = session.get(SubtitleTrack, (asset_id, files.language))
+        if track is not None and track.origin == "edit":
+            continue
+        if track is None:
+            session.add(_new_track(asset_id, files, result.prefix))
+            continue
+        # Compare-and-set: a PD's edit committed since the read above wins.
+        session.execute(
+            update(SubtitleTrack)
+            .where(
+                SubtitleTrack.asset_id == asset_id,
+                SubtitleTrack.language == files.language,
+                SubtitleTrack.origin == "whisper",
+                SubtitleTrack.version == track.version,
+            )
+            .values(
+                kind=files.kind,
+                prefix=result.prefix,
+                cue_count=files.cue_count,
+                version=track.version + 1,
+                published_at=utcnow(),
+            )
+        )
+    session.flush()
+    data = {"id": asset_id, "subtitles": [{"language": t.language, "kind": t.kind} for t in result.tracks]}
+    emit(session, "subtitles.ready", owner_id=found[0], subject_id=asset_id, data=data)
+
+
+def _new_track(asset_id: str, files: TrackFiles, prefix: str) -> SubtitleTrack:
+    return SubtitleTrack(
+        asset_id=asset_id,
+        language=files.language,
+        kind=files.kind,
+        origin="whisper",
+        prefix=prefix,
+        cue_count=files.cue_count,
+        version=1,
+    )
+
+
+def replace_track(
+    session: Session, runtime: Runtime, asset_id: str, owner_id: str, language: str, cues: Sequence[Cue]
+) -> SubtitleTrack:
+    """A PD's corrected cues become the language's track."""
+    prefix = f"assets/{asset_id}/subtitles/edit-{new_id()}"
+    _store_track(runtime, prefix, language, cues)
+    track = session.get(SubtitleTrack, (asset_id, language))
+    if track is None:
+        kind = "transcript" if _transcript_language(session, asset_id) in (None, language) else "translation"
+        track = _new_track(asset_id, TrackFiles(language, kind, len(cues)), prefix)
+        track.version = 0  # the edit below makes it the first version
+        session.add(track)
+    track.origin, track.prefix, track.cue_count = "edit", prefix, len(cues)
+    track.version, track.published_at = (track.version or 0) + 1, utcnow()
+    session.flush()
+    data = {"id": asset_id, "subtitles": [{"language": language, "kind": track.kind}], "edited": True}
+    emit(session, "subtitles.ready", owner_id=owner_id, subject_id=asset_id, data=data)
+    return track
+
+
+def _transcript_language(session: Session, asset_id: str) -> str | None:
+    return session.scalar(
+        select(SubtitleTrack.language).where(
+            SubtitleTrack.asset_id == asset_id, SubtitleTrack.kind == "transcript"
+        )
+    )
+
+
+def tracks_of(session: Session, asset_id: str) -> list[SubtitleTrack]:
+    rows = session.scalars(select(SubtitleTrack).where(SubtitleTrack.asset_id == asset_id))
+    return sorted(rows, key=lambda t: (t.kind != "transcript", t.language))
+
+
+def subtitles_view(session: Session, runtime: Runtime, asset_id: str) -> list[dict[str, Any]]:
+    """The asset's `subtitles`: language, kind and signed, expiring WebVTT and SRT URLs."""
+    tracks = tracks_of(session, asset_id)
+    if not tracks:
+        return []
+    token = sign(runtime.settings.secret_key, asset_id, runtime.settings.playback_ttl_s)
+    base = f"{runtime.settings.public_url}/v1/playback/{asset_id}/subtitles"
+    return [
+        {
+            "language": t.language,
+            "kind": t.kind,
+            "origin": t.origin,
+            "version": t.version,
+            "vtt_url": f"{base}/{t.language}.vtt?token={token}",
+            "srt_url": f"{base}/{t.language}.srt?token={token}",
+        }
+        for t in tracks
+    ]
+
+
+def with_subtitle_renditions(master: str, tracks: Sequence[SubtitleTrack]) -> str:
+    """The master playlist with one WebVTT rendition per track in the group every variant names."""
+    if not tracks:
+        return master
+    media = [
+        f'#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="{_NAMES.get(t.language, t.language)}",'
+        f'LANGUAGE="{t.language}",DEFAULT=NO,AUTOSELECT=YES,URI="subtitles/{t.language}.m3u8"'
+        for t in tracks
+    ]
+    lines: list[str] = []
+    for line in master.splitlines():
+        if line.startswith("#EXT-X-STREAM-INF:"):
+            if not _media_inserted(lines):
+                lines += media
+            line += ',SUBTITLES="subs"'
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def _media_inserted(lines: list[str]) -> bool:
+    return any(line.startswith("#EXT-X-MEDIA:TYPE=SUBTITLES") for line in lines)
+
+
+def subtitle_playlist(language: str, duration_s: float) -> str:
+    """A media playlist of one segment: the whole WebVTT file."""
+    return (
+        "#EXTM3U\n#EXT-X-VERSION:7\n"
+        f"#EXT-X-TARGETDURATION:{max(1, round(duration_s + 0.5))}\n"
+        "#EXT-X-MEDIA-SEQUENCE:0\n#EXT-X-PLAYLIST-TYPE:VOD\n"
+        f"#EXTINF:{duration_s:.3f},\n{language}.vtt\n#EXT-X-ENDLIST\n"
+    )
+
+
+def with_timestamp_map(vtt: str) -> str:
+    """The WebVTT file as an HLS segment: the timestamp map right after the header line."""
+    header, _, rest = vtt.partition("\n")
+    return f"{header}\n{_TIMESTAMP_MAP}\n{rest}"
+
+
+def track_key(track: SubtitleTrack, extension: str) -> str:
+    return f"{track.prefix}/{track.language}.{extension}"
