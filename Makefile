@@ -47,6 +47,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy shopcast ingest transcode publisher studio_booking tests bench
+	$(BIN)/lint-imports
 
 test: install lint
 	$(BIN)/pytest

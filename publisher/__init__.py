@@ -1,1 +1,16 @@
-"""Publisher: channel profiles, publications, deliveries and partner feeds (issue 8)."""
+"""Publisher: channel profiles, publications, deliveries and partner feeds.
+
+Other packages use only what `__all__` lists (held by import-linter in `make lint`).
+"""
+
+from fastapi import APIRouter
+
+from publisher.api import router as _publisher_router
+from publisher.partner.api import router as _partner_router
+from publisher.publications.client import PublishFailed, channel_id_by_name, publish_and_follow
+
+router = APIRouter()
+router.include_router(_publisher_router)
+router.include_router(_partner_router)
+
+__all__ = ["PublishFailed", "channel_id_by_name", "publish_and_follow", "router"]

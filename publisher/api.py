@@ -4,22 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from publisher.channels import service as channels_service
 from publisher.publications import service
 from publisher.publications.schemas import ChannelIn, ChannelOut, PublicationIn, PublicationOut
 from shopcast.api.idempotency import RequestIdentity, idempotent_create
 from shopcast.api.pagination import Page, PageParams, next_cursor, page_params
+from shopcast.api.routes import Id, error_responses
 from shopcast.auth.dependencies import CurrentUser, DbSession
 from shopcast.runtime import Runtime
 
 router = APIRouter(prefix="/v1", tags=["publisher"])
-Id = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"description": "error", "content": {"application/json": {}}} for code in (401, 403, 404, 409, 422)
-}
+_ERRORS = error_responses(401, 403, 404, 409, 422)
 
 
 def _runtime(request: Request) -> Runtime:

@@ -9,11 +9,9 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from pydantic import BaseModel
 
-from ingest.api import router as ingest_router
-from ingest.live.metrics import install_live_collector
-from ingest.live.whip_sessions import start_live_node
-from publisher.api import router as publisher_router
-from publisher.partner.api import router as partner_router
+from ingest import install_live_collector, set_outputs_view, start_live_node
+from ingest import router as ingest_router
+from publisher import router as publisher_router
 from shopcast import __version__
 from shopcast.api.metrics import Metrics, MetricsMiddleware, install_job_collector
 from shopcast.api.metrics import router as metrics_router
@@ -30,12 +28,9 @@ from shopcast.settings import Settings, load_settings
 from shopcast.telemetry.broker_metrics import BrokerQueueCollector
 from shopcast.web import mount_web
 from shopcast.webhooks.api import router as webhooks_router
-from studio_booking.api import router as studio_router
-from transcode.clips.api import router as clips_router
-from transcode.clips.playback_api import router as clip_playback_router
-from transcode.hls.api import router as playback_router
-from transcode.subtitles.api import router as subtitles_router
-from transcode.thumbnails.api import router as thumbnails_router
+from studio_booking import router as studio_router
+from transcode import asset_outputs_view
+from transcode import router as transcode_router
 
 _TUS_HEADERS = [
     "Location",
@@ -66,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_live_collector(metrics.registry, runtime.sessions)
     configure_celery(settings)
     dispatch.install()
+    set_outputs_view(asset_outputs_view)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -103,12 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(webhooks_router)
     app.include_router(admin_router)
     app.include_router(me_router)
-    app.include_router(playback_router)
-    app.include_router(thumbnails_router)
-    app.include_router(subtitles_router)
-    app.include_router(clips_router)
-    app.include_router(clip_playback_router)
+    app.include_router(transcode_router)
     app.include_router(publisher_router)
-    app.include_router(partner_router)
     mount_web(app)
     return app

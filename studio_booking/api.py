@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
 from shopcast.api.idempotency import RequestIdentity, idempotent_create
 from shopcast.api.pagination import Page, PageParams, next_cursor, page_params
+from shopcast.api.routes import Id, error_responses
 from shopcast.auth.dependencies import CurrentUser, DbSession, bearer_token
 from shopcast.auth.service import authenticate
 from shopcast.errors import Unauthorized
@@ -25,11 +26,8 @@ from studio_booking.schemas import (
 )
 
 router = APIRouter(tags=["studios"])
-Id = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"description": "error", "content": {"application/json": {}}} for code in (401, 403, 404, 409, 422)
-}
+_ERRORS = error_responses(401, 403, 404, 409, 422)
 _ICS: dict[int | str, dict[str, Any]] = {200: {"content": {"text/calendar": {"schema": {"type": "string"}}}}}
 
 

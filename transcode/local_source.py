@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.assets.models import source_key
+from ingest import source_key
 from shopcast.runtime import Runtime
 
 __all__ = ["local_source"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from ingest.assets.service import mark_refused, record_loudness, source_of
+from ingest import mark_refused, record_loudness, source_of
 from shopcast.db import transaction
 from shopcast.jobs.models import Job
 from shopcast.jobs.registry import Finisher, JobContext, JobKind, register

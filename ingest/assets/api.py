@@ -3,29 +3,26 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 
 from ingest.assets import service as assets_service
 from ingest.assets.models import Asset, source_key
-from ingest.assets.schemas import AssetOut, SubtitleOut, ThumbnailsOut
+from ingest.assets.outputs import outputs_of
+from ingest.assets.schemas import AssetOut
 from shopcast.api.pagination import Page, PageParams, next_cursor, page_params
 from shopcast.api.ranges import byte_range
+from shopcast.api.routes import Id, error_responses
 from shopcast.auth.dependencies import CurrentUser, DbSession
 from shopcast.errors import ShopcastError
 from shopcast.runtime import Runtime
-from transcode.hls.service import playback_view
-from transcode.subtitles.service import subtitles_view
-from transcode.thumbnails.service import thumbnails_view
 
 router = APIRouter(prefix="/v1/assets", tags=["assets"])
-AssetId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"description": "error", "content": {"application/json": {}}} for code in (401, 404, 409, 416, 422)
-}
+AssetId = Id
+_ERRORS = error_responses(401, 404, 409, 416, 422)
 
 
 @router.get("", response_model=Page[AssetOut], responses=_ERRORS)
@@ -45,11 +42,10 @@ def get_asset(request: Request, session: DbSession, user: CurrentUser, asset_id:
 
 
 def _out(session: Session, runtime: Runtime, asset: Asset) -> AssetOut:
-    renditions, hls = playback_view(session, runtime, asset.id)
-    poster, storyboard = thumbnails_view(session, runtime, asset.id)
-    thumbnails = ThumbnailsOut(poster_url=poster, storyboard_vtt_url=storyboard)
-    subtitles = [SubtitleOut.model_validate(s) for s in subtitles_view(session, runtime, asset.id)]
-    return assets_service.to_out(session, asset, renditions, hls, thumbnails, subtitles)
+    outputs = outputs_of(session, runtime, asset.id)
+    return assets_service.to_out(
+        session, asset, outputs.renditions, outputs.hls, outputs.thumbnails, outputs.subtitles
+    )
 
 
 @router.delete("/{asset_id}", status_code=204, response_class=Response, responses=_ERRORS)

@@ -1,35 +1,32 @@
-"""Live streams: create one with its stream key, list and read them, and cut instant clips."""
+"""Live streams: create one with its stream key, list and read them, and watch the live preview."""
 
 from __future__ import annotations
 
-import asyncio
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import FileResponse
 
 from ingest.live import service as live_service
-from ingest.live.clips import LiveView, instant_clip
+from ingest.live.clips import LiveView
 from ingest.live.models import LiveState, LiveStream
 from ingest.live.preview import PLAYLIST_TYPE, preview_playlist, preview_segment, preview_subject
-from ingest.live.schemas import InstantClipIn, LiveStreamIn, LiveStreamOut
+from ingest.live.schemas import LiveStreamIn, LiveStreamOut
 from ingest.live.whip_sessions import LiveNode
 from shopcast.api.idempotency import RequestIdentity, idempotent_create
 from shopcast.api.pagination import Page, PageParams, next_cursor, page_params
+from shopcast.api.routes import Id, error_responses
 from shopcast.auth.dependencies import CurrentUser, DbSession
 from shopcast.errors import Forbidden, NotFound
 from shopcast.media.playlist_signing import sign_playlist
 from shopcast.runtime import Runtime
 from shopcast.signing import sign, verify
-from transcode.clips.schemas import ClipOut
 
 router = APIRouter(prefix="/v1/live-streams", tags=["live"])
-StreamId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
+StreamId = Id
 Token = Annotated[str, Query(max_length=200)]
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"description": "error", "content": {"application/json": {}}} for code in (401, 403, 404, 409, 422)
-}
+_ERRORS = error_responses(401, 403, 404, 409, 422)
 
 
 def _runtime(request: Request) -> Runtime:
@@ -77,17 +74,6 @@ def get_live_stream(
     request: Request, session: DbSession, user: CurrentUser, stream_id: StreamId
 ) -> LiveStreamOut:
     return _out(request, live_service.get_visible_stream(session, user, stream_id))
-
-
-@router.post("/{stream_id}/clips", status_code=201, response_model=ClipOut, responses=_ERRORS)
-async def create_instant_clip(
-    request: Request, user: CurrentUser, stream_id: StreamId, body: InstantClipIn
-) -> ClipOut:
-    """A clip of seconds `in_s` to `out_s` from the stream's start, or of the last `last_s` seconds,
-    while the stream is live (cut at keyframes from the recording) or after it ended."""
-    node: LiveNode | None = getattr(request.app.state, "live_node", None)
-    live = node.live_view(stream_id) if node is not None else None
-    return await asyncio.to_thread(instant_clip, _runtime(request), user, stream_id, body, live)
 
 
 def _preview_dir(request: Request, stream_id: str, token: str) -> LiveView:

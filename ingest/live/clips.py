@@ -1,8 +1,10 @@
-"""Instant clips of a live stream: a range of seconds from its start, while live or after it ended.
+"""The source of an instant clip of a live stream: a range of seconds from its start, while live or
+after it ended.
 
 While live, the range is copied out of the recording's segments from the last keyframe at or before
-its in point (no decode, no encode of the stream), becomes a small asset of its own, and a clip of that
-asset is rendered like any other. Once the stream has ended, the clip is cut from the recording's asset.
+its in point (no decode, no encode of the stream) and becomes a small asset of its own. Once the
+stream has ended, the range is taken from the recording's asset. Transcode's clips turn the answer
+into a clip rendered like any other (`transcode/clips/instant.py`).
 """
 
 from __future__ import annotations
@@ -27,8 +29,6 @@ from shopcast.events.service import emit
 from shopcast.ids import new_id
 from shopcast.jobs.scratch import job_scratch
 from shopcast.runtime import Runtime
-from transcode.clips import service as clips_service
-from transcode.clips.schemas import ClipIn, ClipOut, RangeIn
 
 
 @dataclass(frozen=True)
@@ -68,9 +68,20 @@ def segments_between(directory: Path, start_s: float, end_s: float) -> list[Path
     return chosen
 
 
-def instant_clip(
+@dataclass(frozen=True)
+class ClipSource:
+    """An asset and the range of it that an instant clip shows."""
+
+    asset_id: str
+    start_s: float
+    end_s: float
+
+
+def instant_clip_source(
     runtime: Runtime, principal: Principal, stream_id: str, body: InstantClipIn, live: LiveView | None
-) -> ClipOut:
+) -> ClipSource:
+    """Where the clip comes from; raises NotFound for a stream `principal` may not see, Conflict when
+    nothing of the range is recorded yet, ValidationFailed when the cut cannot be read."""
     with transaction(runtime.sessions) as session:
         stream = get_visible_stream(session, principal, stream_id)
         state, asset_id, owner_id, title = stream.state, stream.asset_id, stream.owner_id, stream.title
@@ -83,29 +94,19 @@ def instant_clip(
             asset = session.get(Asset, asset_id)
             duration = float((asset.source or {}).get("duration_s", 0.0)) if asset else 0.0
             start, end = _window(body, duration) if duration else (body.in_s or 0.0, body.out_s or 0.0)
-            return _clip_of(runtime, principal, asset_id, start, end)
+            return ClipSource(asset_id, start, end)
     start, end = _window(body, live.recorded_until_s)
-    return _clip_while_live(runtime, principal, owner_id, title, live.directory, start, end)
+    return _cut_while_live(runtime, owner_id, title, live.directory, start, end)
 
 
-def _clip_of(runtime: Runtime, principal: Principal, asset_id: str, start: float, end: float) -> ClipOut:
-    with transaction(runtime.sessions) as session:
-        ranges = [RangeIn(in_s=round(start, 3), out_s=round(end, 3))]
-        clip = clips_service.create_clip(
-            session, runtime.settings, principal, ClipIn(asset_id=asset_id, ranges=ranges)
-        )
-        return clips_service.to_out(session, runtime.settings, clip)
-
-
-def _clip_while_live(
+def _cut_while_live(
     runtime: Runtime,
-    principal: Principal,
     owner_id: str,
     title: str | None,
     directory: Path,
     start: float,
     end: float,
-) -> ClipOut:
+) -> ClipSource:
     settings = runtime.settings
     asset_id = new_id()
     with job_scratch(settings) as folder:
@@ -134,4 +135,4 @@ def _clip_while_live(
         session.flush()
         emit(session, "asset.created", owner_id=owner_id, subject_id=asset_id, data={"id": asset_id})
         mark_probed(session, asset_id, source, settings.job_max_attempts)
-    return _clip_of(runtime, principal, asset_id, 0.0, float(source["duration_s"]))
+    return ClipSource(asset_id, 0.0, float(source["duration_s"]))

@@ -29,7 +29,7 @@ from shopcast.errors import Conflict, Unauthorized
 from shopcast.events.service import emit
 from shopcast.jobs.service import create_job
 from shopcast.settings import Settings
-from studio_booking.stream_keys import booking_for_stream_key
+from studio_booking import booking_for_stream_key
 
 KEY_PREFIX = "lk_"
 # `session_id` while a node turns the recording into an asset: no publisher may claim the stream.

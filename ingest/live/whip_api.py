@@ -7,21 +7,17 @@ taken, so PATCH answers 405, as the RFC allows.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from ingest.live.whip_offer import InvalidOffer, UnsupportedOffer, parse_offer
 from ingest.live.whip_sessions import LiveNode
+from shopcast.api.routes import Id, error_responses
 from shopcast.auth.dependencies import bearer_token
 from shopcast.errors import NotFound, PayloadTooLarge, ShopcastError
 
 router = APIRouter(prefix="/v1/live/whip", tags=["live"])
-SessionId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"description": "error", "content": {"application/json": {}}}
-    for code in (400, 401, 403, 404, 409, 413, 415)
-}
+SessionId = Id
+_ERRORS = error_responses(400, 401, 403, 404, 409, 413, 415)
 _SDP = "application/sdp"
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from email.utils import format_datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Request, Response
+from fastapi import APIRouter, Header, Request, Response
 from starlette.requests import ClientDisconnect
 
 from ingest.uploads import service as uploads_service
@@ -20,6 +20,7 @@ from ingest.uploads.headers import (
 )
 from ingest.uploads.service import UploadStatus
 from shopcast.api.idempotency import RequestIdentity, StoredResponse, remember, replay
+from shopcast.api.routes import Id, error_responses
 from shopcast.auth.dependencies import CurrentUser
 from shopcast.db import transaction
 from shopcast.errors import ShopcastError
@@ -27,7 +28,6 @@ from shopcast.runtime import Runtime
 
 router = APIRouter(prefix="/v1/uploads", tags=["uploads"])
 OFFSET_CONTENT_TYPE = "application/offset+octet-stream"
-_ID_PATH = r"^[0-9a-f]{32}$"
 
 
 class TusVersionUnsupported(ShopcastError):
@@ -38,10 +38,6 @@ class TusVersionUnsupported(ShopcastError):
 class UnsupportedMediaType(ShopcastError):
     status = 415
     default_code = "unsupported_media_type"
-
-
-def _error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return {code: {"description": "error", "content": {"application/json": {}}} for code in codes}
 
 
 def _check_version(tus_resumable: str | None) -> None:
@@ -102,7 +98,7 @@ def capabilities(request: Request) -> Response:
     status_code=201,
     response_class=Response,
     summary="Create an upload (and its asset)",
-    responses=_error_responses(400, 401, 409, 412, 413, 415, 422, 423, 460),
+    responses=error_responses(400, 401, 409, 412, 413, 415, 422, 423, 460),
     openapi_extra={
         "requestBody": {
             "required": False,
@@ -151,7 +147,7 @@ async def create(
     return Response(status_code=201, headers=headers)
 
 
-UploadId = Annotated[str, Path(pattern=_ID_PATH)]
+UploadId = Id
 TusResumable = Annotated[str | None, Header(alias="Tus-Resumable")]
 
 
@@ -159,7 +155,7 @@ TusResumable = Annotated[str | None, Header(alias="Tus-Resumable")]
     "/{upload_id}",
     response_class=Response,
     summary="Offset of an upload",
-    responses=_error_responses(401, 404, 410, 412, 422),
+    responses=error_responses(401, 404, 410, 412, 422),
 )
 def head(
     request: Request, user: CurrentUser, upload_id: UploadId, tus_resumable: TusResumable = None
@@ -174,7 +170,7 @@ def head(
     status_code=204,
     response_class=Response,
     summary="Append bytes at Upload-Offset",
-    responses=_error_responses(400, 401, 404, 409, 410, 412, 413, 415, 422, 423, 460),
+    responses=error_responses(400, 401, 404, 409, 410, 412, 413, 415, 422, 423, 460),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -207,7 +203,7 @@ async def patch(
     status_code=204,
     response_class=Response,
     summary="Terminate an upload and drop its asset",
-    responses=_error_responses(401, 404, 410, 412, 422, 423),
+    responses=error_responses(401, 404, 410, 412, 422, 423),
 )
 def terminate(
     request: Request, user: CurrentUser, upload_id: UploadId, tus_resumable: TusResumable = None

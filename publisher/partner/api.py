@@ -4,7 +4,7 @@ token or revocable feed token) and the feed tokens themselves."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
@@ -16,19 +16,17 @@ from publisher.partner.feed import render_feed
 from publisher.publications import service
 from publisher.publications.schemas import FeedTokenIn, FeedTokenOut, PartnerClipOut
 from shopcast.api.pagination import Page, PageParams, next_cursor, page_params
+from shopcast.api.routes import Id, error_responses
 from shopcast.auth.dependencies import CurrentUser, DbSession
 from shopcast.auth.service import Principal, authenticate
 from shopcast.errors import NotFound, Unauthorized
 from shopcast.runtime import Runtime
 
 router = APIRouter(prefix="/v1/partner", tags=["partner"])
-Id = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 ExpiresIn = Annotated[
     int | None, Query(ge=1, le=7 * 24 * 3600, description="seconds the signed URLs stay valid; default 1 h")
 ]
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"description": "error", "content": {"application/json": {}}} for code in (401, 403, 404, 422)
-}
+_ERRORS = error_responses(401, 403, 404, 422)
 
 
 def _runtime(request: Request) -> Runtime:

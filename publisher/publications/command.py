@@ -16,7 +16,7 @@ from pathlib import Path
 
 from publisher.channels.profiles import Profile
 from publisher.publications.loudnorm import LoudnormMeasurement
-from transcode.subtitles.command import burn_in_filter
+from transcode import burn_in_filter
 
 __all__ = [
     "Conform",

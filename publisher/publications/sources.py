@@ -8,14 +8,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ingest.assets import service as assets_service
-from ingest.assets.models import source_key
-from ingest.assets.service import source_of
+from ingest import get_visible_asset, source_key, source_of
 from shopcast.auth.service import Principal
 from shopcast.errors import Conflict
-from transcode.clips import service as clips_service
-from transcode.clips.edit import ClipEdit
-from transcode.subtitles.service import track_key, tracks_of
+from transcode import ClipEdit, clip_by_id, get_visible_clip, published_prefix, track_key, tracks_of
 
 __all__ = ["Subject", "find_subject", "subject_of"]
 
@@ -43,13 +39,13 @@ def find_subject(
 ) -> Subject:
     """The clip or asset if `principal` may see it (NotFound otherwise) and it is ready (Conflict)."""
     if clip_id is not None:
-        clip = clips_service.get_visible(session, principal, clip_id)
+        clip = get_visible_clip(session, principal, clip_id)
         subject = subject_of(session, clip.id, None)
         if subject is None:
             raise Conflict("the clip has not finished rendering (or failed)", code="clip_not_ready")
         return subject
     assert asset_id is not None
-    asset = assets_service.get_visible(session, principal, asset_id)
+    asset = get_visible_asset(session, principal, asset_id)
     subject = subject_of(session, None, asset.id)
     if subject is None:
         raise Conflict("the asset has no probed source yet (or it was rejected)", code="asset_not_ready")
@@ -82,8 +78,8 @@ def subject_of(session: Session, clip_id: str | None, asset_id: str | None) -> S
 
 
 def _clip_subject(session: Session, clip_id: str) -> Subject | None:
-    prefix = clips_service.published_prefix(session, clip_id)
-    clip = clips_service.clip_by_id(session, clip_id) if prefix else None
+    prefix = published_prefix(session, clip_id)
+    clip = clip_by_id(session, clip_id) if prefix else None
     found = source_of(session, clip.asset_id) if clip is not None else None
     if clip is None or found is None or prefix is None:
         return None

@@ -3,12 +3,13 @@ creators (DESIGN.md, Roles)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from shopcast.api.nul_refusal import RequestModel
+from shopcast.api.routes import error_responses
 from shopcast.auth.dependencies import CurrentUser, DbSession
 from shopcast.auth.models import Role
 from shopcast.auth.service import Principal, assign_pd, assignments, unassign_pd
@@ -16,9 +17,7 @@ from shopcast.errors import Forbidden
 
 router = APIRouter(prefix="/v1/admin/pd-assignments", tags=["admin"])
 me_router = APIRouter(prefix="/v1/me", tags=["users"])
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"description": "error", "content": {"application/json": {}}} for code in (401, 403, 404, 422)
-}
+_ERRORS = error_responses(401, 403, 404, 422)
 Name = Annotated[str, Query(min_length=1, max_length=100)]
 
 

@@ -197,7 +197,7 @@ def _ffmpeg_list(exe: str, kind: str) -> str:
 
 
 def _speech_model(settings: Settings) -> list[Check]:
-    from transcode.subtitles.whisper_model import model_status
+    from transcode import model_status
 
     status = model_status(settings)
     if status.ready:

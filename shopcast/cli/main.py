@@ -11,7 +11,7 @@ import typer
 from shopcast.settings import Settings, load_settings
 
 if TYPE_CHECKING:
-    from transcode.subtitles.whisper_model import ModelStatus
+    from transcode import ModelStatus
 
 app = typer.Typer(help="Shopcast: media pipeline for live commerce.", no_args_is_help=True)
 users_app = typer.Typer(help="Users and their API tokens.", no_args_is_help=True)
@@ -186,7 +186,7 @@ def publish(
     import httpx
     from rich.progress import Progress
 
-    from publisher.publications.client import PublishFailed, channel_id_by_name, publish_and_follow
+    from publisher import PublishFailed, channel_id_by_name, publish_and_follow
 
     if not token:
         raise typer.BadParameter("pass --token or set SHOPCAST_TOKEN")
@@ -211,7 +211,7 @@ def publish(
 @models_app.command("status")
 def models_status() -> None:
     """Which Whisper model is configured, whether its files are installed and verify; exits 1 if not."""
-    from transcode.subtitles.whisper_model import model_status
+    from transcode import model_status
 
     status = model_status(load_settings())
     for line in _describe_model(status):

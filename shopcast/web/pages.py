@@ -9,11 +9,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, Path, Query, Request
+from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from shopcast.api.routes import Id
 from shopcast.web.messages import LANGUAGES, catalogue
 
 _HERE = pathlib.Path(__file__).resolve().parent
@@ -100,9 +101,7 @@ def _build_router() -> APIRouter:
         router.add_api_route(page.path, _page_route(page), methods=["GET"], response_class=HTMLResponse)
 
     @router.get(_ASSET_PAGE.path, response_class=HTMLResponse)
-    def asset_page(
-        request: Request, asset_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")], lang: LangParam = None
-    ) -> HTMLResponse:
+    def asset_page(request: Request, asset_id: Id, lang: LangParam = None) -> HTMLResponse:
         return _render(request, _ASSET_PAGE, lang, asset_id=asset_id)
 
     return router

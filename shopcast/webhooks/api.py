@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from fastapi.responses import JSONResponse
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from shopcast.api.idempotency import RequestIdentity, StoredResponse, remember, replay
 from shopcast.api.pagination import Page, PageParams, next_cursor, page_params
+from shopcast.api.routes import Id, error_responses
 from shopcast.auth.dependencies import CurrentUser, DbSession
 from shopcast.auth.models import Role
 from shopcast.auth.service import Principal
@@ -30,10 +31,8 @@ from shopcast.webhooks.schemas import (
 )
 
 router = APIRouter(prefix="/v1/webhook-endpoints", tags=["webhooks"])
-EndpointId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"description": "error", "content": {"application/json": {}}} for code in (401, 403, 404, 409, 422)
-}
+EndpointId = Id
+_ERRORS = error_responses(401, 403, 404, 409, 422)
 
 
 def _runtime(request: Request) -> Runtime:

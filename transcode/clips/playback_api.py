@@ -8,10 +8,11 @@ import mimetypes
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from shopcast.api.ranges import byte_range
+from shopcast.api.routes import Id, error_responses
 from shopcast.auth.dependencies import DbSession
 from shopcast.errors import Forbidden, NotFound
 from shopcast.media.playlist_signing import sign_playlist
@@ -22,9 +23,7 @@ from transcode.clips.service import playback_subject, published_prefix
 router = APIRouter(tags=["playback"])
 _MEDIA_PATH = re.compile(r"^([A-Za-z0-9_]+/)?[A-Za-z0-9_-]+\.(m3u8|m4s|mp4)$")
 _MASTER = "clip.mp4"
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"description": "error", "content": {"application/json": {}}} for code in (403, 404, 416, 422)
-}
+_ERRORS = error_responses(403, 404, 416, 422)
 _MEDIA: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/vnd.apple.mpegurl": {}, "video/mp4": {}, "video/iso.segment": {}}},
     206: {"description": "part of the MP4 master", "content": {"video/mp4": {}}},
@@ -39,7 +38,7 @@ _MEDIA: dict[int | str, dict[str, Any]] = {
 def clip_playback(
     request: Request,
     session: DbSession,
-    clip_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")],
+    clip_id: Id,
     path: str,
     token: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:

@@ -14,8 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ingest.assets import service as assets_service
-from ingest.assets.service import source_of
+from ingest import get_visible_asset, source_of
 from shopcast.auth import ownership
 from shopcast.auth.service import Principal, visible_owner_ids
 from shopcast.errors import Conflict
@@ -58,7 +57,7 @@ def create_clip(session: Session, settings: Settings, principal: Principal, body
     Raises NotFound for an asset the principal may not see, Conflict for one not probed (or
     rejected), ValidationFailed for an edit that does not fit the asset.
     """
-    asset = assets_service.get_visible(session, principal, body.asset_id)
+    asset = get_visible_asset(session, principal, body.asset_id)
     found = source_of(session, asset.id)
     if found is None:
         raise Conflict("the asset has no probed source yet (or it was rejected)", code="asset_not_ready")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import mimetypes
 import re
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 
-from ingest.assets.service import source_of
+from ingest import source_of
+from shopcast.api.routes import Id, error_responses
 from shopcast.auth.dependencies import DbSession
 from shopcast.errors import Forbidden, NotFound
 from shopcast.media.playlist_signing import sign_playlist
@@ -30,9 +31,7 @@ router = APIRouter(tags=["playback"])
 _MEDIA_PATH = re.compile(
     r"^[A-Za-z0-9_]+(/[A-Za-z0-9_-]+)*\.(m3u8|m4s|mp4|vtt|srt|jpg)$|^[A-Za-z0-9_-]+\.m3u8$"
 )
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"description": "error", "content": {"application/json": {}}} for code in (403, 404, 422)
-}
+_ERRORS = error_responses(403, 404, 422)
 
 
 @router.get(
@@ -43,7 +42,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 def playback(
     request: Request,
     session: DbSession,
-    asset_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")],
+    asset_id: Id,
     path: str,
     token: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:

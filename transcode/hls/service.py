@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ingest.assets.service import source_of
+from ingest import source_of
 from shopcast.db import utcnow
 from shopcast.events.service import emit
 from shopcast.jobs.registry import ProgressReport

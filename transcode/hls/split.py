@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ingest.assets.service import source_of
+from ingest import source_of
 from shopcast.db import transaction
 from shopcast.jobs.errors import JobRejected
 from shopcast.jobs.execution import execute

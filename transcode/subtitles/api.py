@@ -7,12 +7,12 @@ and channels, and Whisper never overwrites it.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Path, Request
 
-from ingest.assets import service as assets_service
-from ingest.assets.schemas import SubtitleOut
+from ingest import SubtitleOut, get_visible_asset
+from shopcast.api.routes import Id, error_responses
 from shopcast.auth.dependencies import CurrentUser, DbSession
 from shopcast.auth.models import Role
 from shopcast.errors import Forbidden, PayloadTooLarge, ValidationFailed
@@ -26,9 +26,7 @@ from shopcast.runtime import Runtime
 from transcode.subtitles.service import replace_track, subtitles_view
 
 router = APIRouter(tags=["subtitles"])
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"description": "error", "content": {"application/json": {}}} for code in (401, 403, 404, 413, 422)
-}
+_ERRORS = error_responses(401, 403, 404, 413, 422)
 _FILE_BODY = {
     "requestBody": {
         "required": True,
@@ -51,13 +49,13 @@ def put_subtitles(
     request: Request,
     session: DbSession,
     user: CurrentUser,
-    asset_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")],
+    asset_id: Id,
     language: Annotated[str, Path(pattern=r"^[a-z]{2}$", description="ISO 639-1, e.g. ko or en")],
     body: Annotated[bytes, Body(media_type="text/vtt")] = b"",
 ) -> SubtitleOut:
     """Replace the asset's subtitles in `language` with a corrected WebVTT or SRT file."""
     runtime: Runtime = request.app.state.runtime
-    asset = assets_service.get_visible(session, user, asset_id)
+    asset = get_visible_asset(session, user, asset_id)
     if user.role is Role.partner:
         raise Forbidden("partners cannot edit subtitles")
     if len(body) > MAX_FILE_BYTES:

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ingest.assets.service import source_of
+from ingest import source_of
 from shopcast.db import utcnow
 from shopcast.events.service import emit
 from shopcast.ids import new_id

@@ -4,11 +4,12 @@ player needs no headers."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
+from shopcast.api.routes import Id, error_responses
 from shopcast.auth.dependencies import DbSession
 from shopcast.errors import Forbidden, NotFound
 from shopcast.runtime import Runtime
@@ -17,9 +18,7 @@ from transcode.thumbnails.service import FILES, published_thumbnails_prefix, thu
 from transcode.thumbnails.storyboard import sign_storyboard
 
 router = APIRouter(tags=["playback"])
-_ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"description": "error", "content": {"application/json": {}}} for code in (403, 404, 422)
-}
+_ERRORS = error_responses(403, 404, 422)
 _NAME = r"^(poster\.jpg|storyboard\.jpg|storyboard\.vtt)$"
 
 
@@ -31,7 +30,7 @@ _NAME = r"^(poster\.jpg|storyboard\.jpg|storyboard\.vtt)$"
 def thumbnail(
     request: Request,
     session: DbSession,
-    asset_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")],
+    asset_id: Id,
     name: Annotated[str, Path(pattern=_NAME)],
     token: Annotated[str, Query(max_length=200)] = "",
 ) -> Response:

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ingest.assets.service import source_of
+from ingest import source_of
 from shopcast.db import utcnow
 from shopcast.jobs.scratch import job_scratch
 from shopcast.media.ffmpeg_runner import FfmpegFailed, run_ffmpeg

@@ -1,0 +1,16 @@
+"""What every router declares the same way: the id pattern of path parameters, and the error
+responses it lists in the OpenAPI document (every error has the body of `shopcast.errors`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Path
+
+ID_PATTERN = r"^[0-9a-f]{32}$"
+Id = Annotated[str, Path(pattern=ID_PATTERN)]
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` of a route that may answer these error statuses."""
+    return {code: {"description": "error", "content": {"application/json": {}}} for code in codes}
