@@ -5,12 +5,14 @@ Other packages use only what `__all__` lists (held by import-linter in `make lin
 
 from fastapi import APIRouter
 
-from publisher.api import router as _publisher_router
+from publisher.channels.api import router as _channels_router
 from publisher.partner.api import router as _partner_router
+from publisher.publications.api import router as _publications_router
 from publisher.publications.client import PublishFailed, channel_id_by_name, publish_and_follow
 
 router = APIRouter()
-router.include_router(_publisher_router)
+router.include_router(_channels_router)
+router.include_router(_publications_router)
 router.include_router(_partner_router)
 
 __all__ = ["PublishFailed", "channel_id_by_name", "publish_and_follow", "router"]

@@ -34,8 +34,7 @@ def render_publication(ctx: JobContext) -> Finisher:
 
     def finish(session: Session, _job: Job) -> None:
         stale = record_render(session, runtime.settings, publication_id, rendered)
-        if stale is not None:
-            ctx.on_committed.append(lambda: runtime.store.delete_prefix(stale + "/"))
+        ctx.delete_after_commit(runtime.store, stale)
 
     return finish
 

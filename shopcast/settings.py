@@ -7,8 +7,23 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class TimeLimit(BaseModel):
+    """How long one FFmpeg process may run: `floor_s`, or `per_media_s` seconds for every second of
+    media it works on, whichever is longer. Set as JSON, e.g.
+    `SHOPCAST_LADDER_TIME_LIMIT='{"floor_s": 600, "per_media_s": 20}'`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    floor_s: float = Field(gt=0)
+    per_media_s: float = Field(default=0.0, ge=0)
+
+    def for_media(self, duration_s: float = 0.0) -> float:
+        """The limit in seconds for `duration_s` seconds of media."""
+        return max(self.floor_s, duration_s * self.per_media_s)
 
 
 class Settings(BaseSettings):
@@ -38,6 +53,19 @@ class Settings(BaseSettings):
     max_fps: float = 120.0
     max_streams: int = 16
     probe_timeout_s: float = 30.0
+    # The probe's child process hits this address-space ceiling before a decode bomb fills the worker.
+    probe_memory_bytes: int = Field(default=4 * 1024**3, ge=256 * 1024**2)
+
+    # FFmpeg time limits, per kind of process (TimeLimit: a floor, or so much per media second)
+    ladder_time_limit: TimeLimit = TimeLimit(floor_s=600.0, per_media_s=20.0)
+    ladder_audio_time_limit: TimeLimit = TimeLimit(floor_s=600.0)
+    preview_time_limit: TimeLimit = TimeLimit(floor_s=120.0, per_media_s=5.0)
+    loudness_time_limit: TimeLimit = TimeLimit(floor_s=300.0, per_media_s=5.0)
+    speech_extract_time_limit: TimeLimit = TimeLimit(floor_s=120.0, per_media_s=1.0)
+    storyboard_time_limit: TimeLimit = TimeLimit(floor_s=300.0, per_media_s=5.0)
+    poster_time_limit: TimeLimit = TimeLimit(floor_s=120.0)
+    clip_render_time_limit: TimeLimit = TimeLimit(floor_s=300.0, per_media_s=30.0)
+    conform_time_limit: TimeLimit = TimeLimit(floor_s=300.0, per_media_s=40.0)
 
     # jobs
     job_max_attempts: int = 3

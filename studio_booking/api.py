@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from shopcast.api.idempotency import RequestIdentity, idempotent_create
 from shopcast.api.pagination import Page, PageParams, next_cursor, page_params
-from shopcast.api.routes import Id, error_responses
+from shopcast.api.routes import Id, IdempotencyKey, error_responses
 from shopcast.auth.dependencies import CurrentUser, DbSession, bearer_token
 from shopcast.auth.service import authenticate
 from shopcast.errors import Unauthorized
@@ -26,7 +26,6 @@ from studio_booking.schemas import (
 )
 
 router = APIRouter(tags=["studios"])
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
 _ERRORS = error_responses(401, 403, 404, 409, 422)
 _ICS: dict[int | str, dict[str, Any]] = {200: {"content": {"text/calendar": {"schema": {"type": "string"}}}}}
 

@@ -36,9 +36,7 @@ def transcode_asset(ctx: JobContext) -> Finisher:
     def finish(session: Session, job: Job) -> None:
         if ladder is None or job.asset_id is None:
             return
-        replaced = publish(session, job.asset_id, ladder)
-        if replaced is not None:
-            ctx.on_committed.append(lambda: runtime.store.delete_prefix(replaced + "/"))
+        ctx.delete_after_commit(runtime.store, publish(session, job.asset_id, ladder))
 
     return finish
 
@@ -97,9 +95,7 @@ def thumbnail_asset(ctx: JobContext) -> Finisher:
     def finish(session: Session, job: Job) -> None:
         if thumbnails is None or job.asset_id is None:
             return
-        replaced = publish_thumbnails(session, job.asset_id, thumbnails)
-        if replaced is not None:
-            ctx.on_committed.append(lambda: runtime.store.delete_prefix(replaced + "/"))
+        ctx.delete_after_commit(runtime.store, publish_thumbnails(session, job.asset_id, thumbnails))
 
     return finish
 
@@ -115,9 +111,7 @@ def render_clip(ctx: JobContext) -> Finisher:
     rendered = render_clip_outputs(runtime, plan, ctx.job_id, ctx.report_progress)
 
     def finish(session: Session, _job: Job) -> None:
-        stale = publish_clip(session, clip_id, rendered)
-        if stale is not None:
-            ctx.on_committed.append(lambda: runtime.store.delete_prefix(stale + "/"))
+        ctx.delete_after_commit(runtime.store, publish_clip(session, clip_id, rendered))
 
     return finish
 

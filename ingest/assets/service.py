@@ -26,7 +26,7 @@ from shopcast.auth.service import Principal
 from shopcast.errors import Conflict
 from shopcast.events.service import emit
 from shopcast.jobs.models import Job
-from shopcast.jobs.service import create_job
+from shopcast.jobs.pipeline import start_after_probe
 from shopcast.storage import ObjectStore, StagingState
 
 
@@ -58,7 +58,7 @@ def source_ready(session: Session, principal: Principal, asset_id: str) -> Asset
 
 
 def mark_probed(session: Session, asset_id: str, source: dict[str, Any], max_attempts: int) -> None:
-    """Record the probe's findings, move the asset to `ready` and queue its transcode."""
+    """Record the probe's findings, move the asset to `ready` and queue what follows a probe."""
     asset = session.get(Asset, asset_id)
     if asset is None:
         return
@@ -66,13 +66,8 @@ def mark_probed(session: Session, asset_id: str, source: dict[str, Any], max_att
     asset.state = AssetState.ready
     data = {"id": asset.id, "source": source}
     emit(session, "asset.ready", owner_id=asset.owner_id, subject_id=asset.id, data=data)
-    create_job(session, "preview", asset_id=asset_id, max_attempts=max_attempts)
-    create_job(session, "transcode", asset_id=asset_id, max_attempts=max_attempts)
-    if source.get("audio_codec"):
-        create_job(session, "loudness", asset_id=asset_id, max_attempts=max_attempts)
-        create_job(session, "subtitles", asset_id=asset_id, max_attempts=max_attempts)
-    if source.get("video_codec"):
-        create_job(session, "thumbnails", asset_id=asset_id, max_attempts=max_attempts)
+    has_video, has_audio = bool(source.get("video_codec")), bool(source.get("audio_codec"))
+    start_after_probe(session, asset_id, has_video=has_video, has_audio=has_audio, max_attempts=max_attempts)
 
 
 def record_loudness(session: Session, asset_id: str, loudness: dict[str, float]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import FileResponse
 
 from ingest.live import service as live_service
@@ -15,7 +15,7 @@ from ingest.live.schemas import LiveStreamIn, LiveStreamOut
 from ingest.live.whip_sessions import LiveNode
 from shopcast.api.idempotency import RequestIdentity, idempotent_create
 from shopcast.api.pagination import Page, PageParams, next_cursor, page_params
-from shopcast.api.routes import Id, error_responses
+from shopcast.api.routes import Id, IdempotencyKey, error_responses
 from shopcast.auth.dependencies import CurrentUser, DbSession
 from shopcast.errors import Forbidden, NotFound
 from shopcast.media.playlist_signing import sign_playlist
@@ -25,7 +25,6 @@ from shopcast.signing import sign, verify
 router = APIRouter(prefix="/v1/live-streams", tags=["live"])
 StreamId = Id
 Token = Annotated[str, Query(max_length=200)]
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
 _ERRORS = error_responses(401, 403, 404, 409, 422)
 
 

@@ -27,7 +27,7 @@ from shopcast.auth.service import Principal
 from shopcast.db import rows_affected, utcnow
 from shopcast.errors import Conflict, Unauthorized
 from shopcast.events.service import emit
-from shopcast.jobs.service import create_job
+from shopcast.jobs.pipeline import start_probe
 from shopcast.settings import Settings
 from studio_booking import booking_for_stream_key
 
@@ -278,7 +278,7 @@ def _recorded_asset(
     session.add(asset)
     session.flush()
     emit(session, "asset.created", owner_id=stream.owner_id, subject_id=asset.id, data={"id": asset.id})
-    create_job(session, "probe", asset_id=asset.id, max_attempts=settings.job_max_attempts)
+    start_probe(session, asset.id, settings.job_max_attempts)
     return asset
 
 

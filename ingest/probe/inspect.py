@@ -7,7 +7,6 @@ limit: a hostile file may hang or balloon a demuxer, and only a process can be k
 from __future__ import annotations
 
 import itertools
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ class Limits:
     max_short_side: int
     max_fps: float
     max_streams: int
+    memory_bytes: int = 4 * 1024**3  # the child's address-space ceiling
 
 
 @dataclass
@@ -260,12 +260,11 @@ if __name__ == "__main__":  # pragma: no cover - exercised through probe_runner
     import sys
 
     # A decode bomb must hit this ceiling, not the worker's memory.
-    memory = int(os.environ.get("SHOPCAST_PROBE_MEMORY_BYTES", str(4 * 1024**3)))
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    target, limits = Path(sys.argv[1]), limits_from_json(json.loads(sys.argv[2]))
+    resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
     av.logging.set_level(av.logging.PANIC)
-    target, limits_json = Path(sys.argv[1]), json.loads(sys.argv[2])
     try:
-        info = probe_file(target, limits_from_json(limits_json))
+        info = probe_file(target, limits)
         print(json.dumps({"ok": True, "source": info.to_json()}))
     except InputRejected as rejected:
         print(json.dumps({"ok": False, "code": rejected.code, "message": rejected.message}))

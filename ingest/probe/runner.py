@@ -21,6 +21,7 @@ def limits_from_settings(settings: Settings) -> Limits:
         max_short_side=settings.max_short_side,
         max_fps=settings.max_fps,
         max_streams=settings.max_streams,
+        memory_bytes=settings.probe_memory_bytes,
     )
 
 

@@ -24,7 +24,7 @@ from shopcast.auth.service import Principal
 from shopcast.db import rows_affected, transaction, utcnow
 from shopcast.errors import Conflict, Gone, NotFound, PayloadTooLarge, ShopcastError
 from shopcast.events.service import emit
-from shopcast.jobs.service import create_job
+from shopcast.jobs.pipeline import start_probe
 from shopcast.runtime import Runtime
 from shopcast.storage import StagingState
 from shopcast.storage.base import StagedUpload
@@ -281,7 +281,7 @@ def complete(runtime: Runtime, upload_id: str) -> None:
         assert asset is not None
         runtime.store.finish_staging(source_key(upload_id), StagingState.from_json(upload.staging))
         asset.state = AssetState.processing
-        create_job(session, "probe", asset_id=upload_id, max_attempts=runtime.settings.job_max_attempts)
+        start_probe(session, upload_id, runtime.settings.job_max_attempts)
 
 
 def terminate(runtime: Runtime, principal: Principal, upload_id: str) -> None:

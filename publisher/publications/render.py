@@ -37,7 +37,7 @@ def render_publication_outputs(
     violations = _preflight(plan)
     if violations:
         return Rendered(prefix=None, violations=violations)
-    limit = max(300.0, plan.duration_s * 40)
+    limit = runtime.settings.conform_time_limit.for_media(plan.duration_s)
     with job_scratch(runtime.settings) as folder:
         source = _local_source(runtime, plan, folder)
         script, burn_problems = burn_script(runtime.store, plan, folder)
@@ -63,7 +63,10 @@ def render_publication_outputs(
         if violations:
             return Rendered(prefix=None, duration_s=probed.duration_s, violations=violations)
         poster = folder / f"{stem}.jpg"
-        run_ffmpeg(build_poster(output, poster, probed.duration_s), timeout_s=120)
+        run_ffmpeg(
+            build_poster(output, poster, probed.duration_s),
+            timeout_s=runtime.settings.poster_time_limit.for_media(),
+        )
         prefix = render_prefix(plan.asset_id, plan.publication_id, job_id)
         files = [_upload(runtime, prefix, output), _upload(runtime, prefix, poster, delivered=False)]
         files += [_upload(runtime, prefix, s.path, s.language, s.delivered) for s in sidecars]

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Path
+from fastapi import Header, Path
 
 ID_PATTERN = r"^[0-9a-f]{32}$"
 Id = Annotated[str, Path(pattern=ID_PATTERN)]
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
 
 
 def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:

@@ -9,6 +9,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from shopcast.jobs.models import Job
+from shopcast.storage import ObjectStore
 
 QUEUES = ("probe", "transcode", "subtitles", "render", "publish", "webhooks")
 
@@ -46,6 +47,13 @@ class JobContext:
     # Run after the transaction that marks the job succeeded has committed, e.g. deleting outputs
     # that the job's results replaced (never before: a failed commit would leave them live).
     on_committed: list[Callable[[], None]] = field(default_factory=list)
+
+    def delete_after_commit(self, store: ObjectStore, prefix: str | None) -> None:
+        """Delete everything under `prefix` once the job's success has committed: the outputs that
+        its results replaced. Does nothing for None (nothing was replaced)."""
+        if prefix is not None:
+            folder = prefix + "/"
+            self.on_committed.append(lambda: store.delete_prefix(folder))
 
 
 # A handler does the work outside any transaction, then returns a finisher that writes its

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from shopcast.api.idempotency import RequestIdentity, idempotent_create
 from shopcast.api.pagination import Page, PageParams, next_cursor, page_params
-from shopcast.api.routes import Id, error_responses
+from shopcast.api.routes import Id, IdempotencyKey, error_responses
 from shopcast.auth.dependencies import CurrentUser, DbSession
 from shopcast.runtime import Runtime
 from transcode.clips import service as clips_service
 from transcode.clips.schemas import ClipIn, ClipOut
 
 router = APIRouter(prefix="/v1/clips", tags=["clips"])
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
 _ERRORS = error_responses(401, 404, 409, 422)
 
 

@@ -30,7 +30,7 @@ def render_clip_outputs(
 ) -> RenderedClip:
     """Render, package and upload the clip. Raises FfmpegFailed (a retry may succeed)."""
     rungs = choose_rungs(plan.edit.width, plan.edit.height)
-    limit = max(300.0, plan.edit.duration_s * 30)
+    limit = runtime.settings.clip_render_time_limit.for_media(plan.edit.duration_s)
     with job_scratch(runtime.settings) as folder:
         output = folder / "clip"
         output.mkdir()

@@ -67,7 +67,7 @@ def encode_ladder(runtime: Runtime, asset_id: str, job_id: str, report: Progress
         )
         run_ffmpeg(
             build_hls_ladder(job),
-            timeout_s=max(600.0, float(source["duration_s"]) * 20),
+            timeout_s=runtime.settings.ladder_time_limit.for_media(float(source["duration_s"])),
             duration_s=float(source["duration_s"]),
             on_progress=lambda progress: report(progress.fraction, progress.speed),
             cancelled=asset_gone_checker(runtime, asset_id),
@@ -119,7 +119,9 @@ def make_preview(runtime: Runtime, asset_id: str, job_id: str) -> Ladder | None:
             )  # fmt: skip
             command = build_hls_ladder(quick)
         run_ffmpeg(
-            command, timeout_s=max(120.0, duration * 5), cancelled=asset_gone_checker(runtime, asset_id)
+            command,
+            timeout_s=runtime.settings.preview_time_limit.for_media(duration),
+            cancelled=asset_gone_checker(runtime, asset_id),
         )
         variants = measured_variants(output, [rung], fps)
         write_master(output, variants, audio_apart=bool(source["audio_codec"]) and not remux)
@@ -139,7 +141,7 @@ def measure_asset_loudness(runtime: Runtime, asset_id: str) -> Loudness | None:
         source = local_source(runtime, asset_id, folder)
         log = run_ffmpeg(
             build_measurement(source),
-            timeout_s=max(300.0, duration * 5),
+            timeout_s=runtime.settings.loudness_time_limit.for_media(duration),
             duration_s=duration,
             background=True,
         )

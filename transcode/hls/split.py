@@ -94,7 +94,7 @@ def encode_chunk(runtime: Runtime, ctx: JobContext) -> dict[str, Any] | None:
         length = min(window.duration_s, float(source["duration_s"]) - window.start_s)
         run_ffmpeg(
             build_hls_ladder(job, window),
-            timeout_s=max(600.0, length * 20),
+            timeout_s=runtime.settings.ladder_time_limit.for_media(length),
             duration_s=length,
             on_progress=lambda progress: ctx.report_progress(progress.fraction, progress.speed),
             cancelled=asset_gone_checker(runtime, ctx.asset_id),
@@ -175,7 +175,8 @@ def _encode_audio(runtime: Runtime, asset_id: str, prefix: str, first: Window) -
     with job_scratch(runtime.settings) as folder:
         output = folder / "hls"
         run_ffmpeg(
-            build_hls_audio(local_source(runtime, asset_id, folder), output, first.lead_s), timeout_s=600
+            build_hls_audio(local_source(runtime, asset_id, folder), output, first.lead_s),
+            timeout_s=runtime.settings.ladder_audio_time_limit.for_media(),
         )
         (output / "ffmpeg_master.m3u8").unlink(missing_ok=True)
         audio = audio_rendition(output, AUDIO_RENDITION)

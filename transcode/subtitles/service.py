@@ -77,7 +77,7 @@ def transcribe_asset(
         duration = float(source["duration_s"])
         run_ffmpeg(
             build_speech_extract(local_source(runtime, asset_id, folder), wav),
-            timeout_s=max(120.0, duration),
+            timeout_s=runtime.settings.speech_extract_time_limit.for_media(duration),
             duration_s=duration,
             cancelled=asset_gone_checker(runtime, asset_id),
             background=True,

@@ -74,12 +74,12 @@ def render_thumbnails(
     prefix = f"assets/{asset_id}/thumbnails/{job_id}"
     with job_scratch(runtime.settings) as folder:
         source = local_source(runtime, asset_id, folder)
-        poster = _pick_poster(source, facts, folder)
+        poster = _pick_poster(source, facts, folder, runtime.settings.poster_time_limit.for_media())
         report(_POSTER_SHARE)
         sprite = folder / SPRITE_NAME
         run_ffmpeg(
             build_storyboard(source, grid, sprite),
-            timeout_s=max(300.0, duration * 5),
+            timeout_s=runtime.settings.storyboard_time_limit.for_media(duration),
             duration_s=duration,
             on_progress=lambda p: report(_POSTER_SHARE + (1 - _POSTER_SHARE) * p.fraction),
             cancelled=asset_gone_checker(runtime, asset_id),
@@ -93,7 +93,7 @@ def render_thumbnails(
     return Thumbnails(prefix=prefix, poster=summary, storyboard=grid)
 
 
-def _pick_poster(source: Path, facts: dict[str, Any], folder: Path) -> Poster:
+def _pick_poster(source: Path, facts: dict[str, Any], folder: Path, limit_s: float) -> Poster:
     """The first candidate frame that is neither black nor flat; failing that, the most varied one.
 
     A candidate FFmpeg cannot extract (a timestamp past the last picture) is skipped; when none can
@@ -105,7 +105,7 @@ def _pick_poster(source: Path, facts: dict[str, Any], folder: Path) -> Poster:
         path = folder / f"poster_candidate_{index}.jpg"
         command = build_poster_frame(source, time_s, size, bool(facts.get("interlaced")), path)
         try:
-            run_ffmpeg(command, timeout_s=120.0, background=True)
+            run_ffmpeg(command, timeout_s=limit_s, background=True)
         except FfmpegFailed as exc:
             failure = exc
             continue

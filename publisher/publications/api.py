@@ -1,62 +1,26 @@
-"""Channels (`/v1/channels`, admins create them) and publications (`/v1/publications`)."""
+"""Publications (`/v1/publications`): a clip or asset conformed to a channel and delivered."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
-from publisher.channels import service as channels_service
 from publisher.publications import service
-from publisher.publications.schemas import ChannelIn, ChannelOut, PublicationIn, PublicationOut
+from publisher.publications.schemas import PublicationIn, PublicationOut
 from shopcast.api.idempotency import RequestIdentity, idempotent_create
 from shopcast.api.pagination import Page, PageParams, next_cursor, page_params
-from shopcast.api.routes import Id, error_responses
+from shopcast.api.routes import ID_PATTERN, Id, IdempotencyKey, error_responses
 from shopcast.auth.dependencies import CurrentUser, DbSession
 from shopcast.runtime import Runtime
 
 router = APIRouter(prefix="/v1", tags=["publisher"])
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)]
 _ERRORS = error_responses(401, 403, 404, 409, 422)
 
 
 def _runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
-
-
-@router.post("/channels", status_code=201, response_model=ChannelOut, responses=_ERRORS)
-def create_channel(
-    request: Request,
-    session: DbSession,
-    user: CurrentUser,
-    body: ChannelIn,
-    idempotency_key: IdempotencyKey = None,
-) -> Response:
-    """An admin's channel: a profile (a default's name, or a profile object validated against the
-    schema), a delivery target (s3, https or pull) and the partners who may pull. S3 secret keys are
-    stored encrypted and never shown again; an https target's signing secret is shown once, here."""
-    identity = RequestIdentity.of("POST", "/v1/channels", body.model_dump_json())
-
-    def create() -> tuple[int, str]:
-        channel, shown = channels_service.create_channel(session, _runtime(request).settings, user, body)
-        return 201, channels_service.to_out(session, channel, shown).model_dump_json()
-
-    return idempotent_create(session, user.id, idempotency_key, identity, create)
-
-
-@router.get("/channels", response_model=Page[ChannelOut], responses=_ERRORS)
-def list_channels(
-    session: DbSession, user: CurrentUser, page: Annotated[PageParams, Depends(page_params)]
-) -> Page[ChannelOut]:
-    rows = channels_service.list_visible(session, user, page.limit, page.cursor)
-    items = [channels_service.to_out(session, channel) for channel in rows[: page.limit]]
-    return Page[ChannelOut](items=items, next_cursor=next_cursor(rows, page.limit))
-
-
-@router.get("/channels/{channel_id}", response_model=ChannelOut, responses=_ERRORS)
-def get_channel(session: DbSession, user: CurrentUser, channel_id: Id) -> ChannelOut:
-    return channels_service.to_out(session, channels_service.get_visible(session, user, channel_id))
 
 
 _EXISTING: dict[int | str, dict[str, Any]] = {
@@ -90,7 +54,7 @@ def list_publications(
     session: DbSession,
     user: CurrentUser,
     page: Annotated[PageParams, Depends(page_params)],
-    channel_id: Annotated[str | None, Query(pattern=r"^[0-9a-f]{32}$")] = None,
+    channel_id: Annotated[str | None, Query(pattern=ID_PATTERN)] = None,
 ) -> Page[PublicationOut]:
     rows = service.list_visible(session, user, page.limit, page.cursor, channel_id)
     items = [service.to_out(session, publication) for publication in rows[: page.limit]]
