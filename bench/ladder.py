@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.ladder [--seconds 60]
 
-Targets (issue 3): job run time <= 1.05x plain FFmpeg with the same preset, nothing else running, and
+Targets: job run time <= 1.05x plain FFmpeg with the same preset, nothing else running, and
 <= 0.6x for a source that can be its own top rung (H.264, closed 2 s GOPs, within the top rung's
 bitrate); time to a playable `playback.hls` <= 1.5 s after asset.ready. Also prints the worker's peak
 memory (process tree).

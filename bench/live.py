@@ -5,7 +5,7 @@
 N FFmpeg publishers send a pre-encoded 720p30 2.5 Mb/s H.264 + Opus file in real time (`-re
 -stream_loop -1 -c copy`, so publishing costs little) to Shopcast's WHIP endpoint, which keeps the
 encoded frames; N grows until a recording misses frames. The same is done against a baseline server
-that decodes every frame and re-encodes it (aiortc's MediaRecorder with libx264). Target (issue 5):
+that decodes every frame and re-encodes it (aiortc's MediaRecorder with libx264). Target:
 >= 8 streams with no frame loss. Prints N, the server's CPU per stream, and the baseline's N.
 All traffic stays on 127.0.0.1.
 """
@@ -208,7 +208,7 @@ def main() -> None:
             "baseline (decode + re-encode)", baseline_step, baseline_steps, folder, source, args.seconds
         )
     print(f"streams recorded with no frame loss: Shopcast {shopcast}, decode + re-encode {baseline}")
-    print("target (issue 5): >= 8 streams with no frame loss")
+    print("target: >= 8 streams with no frame loss")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ each figure is the best of `--rounds`, as other processes may share the cores; t
 given in CPU time (this process and FFmpeg), which such neighbours disturb less than wall time.
 `--modes` also times bare faster-whisper without VAD, with VAD, and batched, to show what each brings.
 
-Targets (issue 4): pipeline overhead <= 10 %; RTF <= 0.15 per pass (transcription, translation) for
+Targets: pipeline overhead <= 10 %; RTF <= 0.15 per pass (transcription, translation) for
 `base` int8 on 2 cores. Settings come from the environment as usual (SHOPCAST_WHISPER_BATCH_SIZE=1 times
 the sequential decoder).
 """

@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.upload [--size-mb 1024]
 
 Both servers run as subprocesses on loopback; one client streams the same file to each in 1 MiB
-chunks. Targets (issue 2): tus throughput >= 0.8x raw, tus server RSS growth < 100 MB.
+chunks. Targets: tus throughput >= 0.8x raw, tus server RSS growth < 100 MB.
 """
 
 from __future__ import annotations

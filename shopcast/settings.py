@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     upload_part_bytes: int = 8 * 1024 * 1024
     upload_lock_wait_s: float = 5.0
 
-    # input limits (SPECS.md, Limits on input)
+    # input limits (docs/architecture.md, Input safety)
     max_duration_s: float = 8 * 3600
     max_long_side: int = 7680
     max_short_side: int = 4320

@@ -27,7 +27,7 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> MediaFactory:
 @pytest.fixture
 def runtime(tmp_path: Path) -> Iterator[Runtime]:
     """A migrated embedded setup in the test's own folder, for service-level tests without processes;
-    WebRTC on loopback only (DESIGN.md, Live recording)."""
+    WebRTC on loopback only (docs/architecture.md, Live recording)."""
     settings = Settings(data_dir=tmp_path, webrtc_hosts="127.0.0.1")
     upgrade(settings)
     built = build_runtime(settings)

@@ -1,4 +1,4 @@
-"""Request and response shapes of live streams and their instant clips (DESIGN.md, HTTP API)."""
+"""Request and response shapes of live streams and their instant clips (the API contract)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """A WHIP offer checked before any WebRTC work: an SDP with media we can record.
 
-Video must be H.264 or VP8 and audio Opus (DESIGN.md, Live recording). Anything else is refused here
-with 400 (not an SDP, no media, no video) or 415 (only codecs we cannot record), so aiortc never sees it.
+Video must be H.264 or VP8 and audio Opus (docs/architecture.md, Live recording). Anything else is
+refused here with 400 (not an SDP, no media, no video) or 415 (only codecs we cannot record), so
+aiortc never sees it.
 """
 
 from __future__ import annotations

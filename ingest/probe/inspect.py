@@ -38,7 +38,7 @@ class Limits:
 
 @dataclass
 class SourceInfo:
-    """The `source` of an asset (DESIGN.md); width and height as displayed, after rotation."""
+    """The `source` of an asset (the API contract); width and height as displayed, after rotation."""
 
     container: str
     duration_s: float

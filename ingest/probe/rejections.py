@@ -1,4 +1,4 @@
-"""Why an input is refused. Codes are part of the API contract (DESIGN.md, Input safety)."""
+"""Why an input is refused. Codes are part of the API contract (docs/architecture.md, Input safety)."""
 
 from __future__ import annotations
 

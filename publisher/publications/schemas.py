@@ -1,4 +1,5 @@
-"""Request and response shapes of channels, publications and the partner API (DESIGN.md names)."""
+"""Request and response shapes of channels, publications and the partner API (their names are the
+API contract)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Who the caller is (`GET /v1/me`), and the admin API for who works with whom: PDs assigned to
-creators (DESIGN.md, Roles)."""
+creators (docs/architecture.md, Packages)."""
 
 from __future__ import annotations
 

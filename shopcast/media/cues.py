@@ -1,4 +1,5 @@
-"""Subtitle cues from word timestamps, after Netflix's timed text style guides (SPECS.md "Subtitle style").
+"""Subtitle cues from word timestamps, after Netflix's timed text style guides (docs/architecture.md,
+"The standards the media meets").
 
 Segmentation is a shortest-path search over the places a cue may end: every cue costs something, a cue
 that ends mid-phrase costs more than one that ends on a full stop, and a cue that cannot be shown long

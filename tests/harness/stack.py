@@ -32,7 +32,7 @@ FAST_JOBS_ENV = {
     "SHOPCAST_WEBHOOK_ALLOW_PRIVATE": "1",
     "SHOPCAST_WEBHOOK_RETRY_SCHEDULE_S": "0.5,0.5,0.5,0.5,0.5",
     "SHOPCAST_WEBHOOK_RESEND_AFTER_S": "5",
-    # WebRTC gathers and advertises loopback only (DESIGN.md, Live recording)
+    # WebRTC gathers and advertises loopback only (docs/architecture.md, Live recording)
     "SHOPCAST_WEBRTC_HOSTS": "127.0.0.1",
     "SHOPCAST_LIVE_RECONNECT_GRACE_S": "3",
 }

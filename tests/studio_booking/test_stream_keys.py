@@ -1,6 +1,6 @@
 """A booking's stream key is valid from 15 minutes before its slot to 15 minutes after.
 
-The WHIP endpoint (the live issue) has not landed, so this checks the function it will call, against
+The WHIP endpoint calls this function; it is checked here directly, against
 a real database, rather than a live publish.
 """
 

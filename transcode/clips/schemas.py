@@ -1,4 +1,4 @@
-"""Request and response shapes of the clips API (DESIGN.md, clip: these names are fixed)."""
+"""Request and response shapes of the clips API (the API contract: these names are fixed)."""
 
 from __future__ import annotations
 

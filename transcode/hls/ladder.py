@@ -1,4 +1,5 @@
-"""Which renditions a source gets (SPECS.md, rendition ladder): by short side, never upscaled."""
+"""Which renditions a source gets (the house ladder in docs/architecture.md): by short side, never
+upscaled."""
 
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ _SNAP_TOLERANCE = 0.015
 
 
 def output_fps(source_fps: float) -> float:
-    """30 fps at most (SPECS.md): faster sources are halved until they fit, slower ones kept.
+    """30 fps at most (the house ladder): faster sources are halved until they fit, slower ones kept.
 
     A variable-rate source's average (a phone's 29.83, a webcam's 19.9) becomes the standard rate
     within 1.5 % of it, so the ladder is made constant at a rate that keeps 2 s GOPs whole."""

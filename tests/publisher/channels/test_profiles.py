@@ -1,5 +1,5 @@
-"""Channel profiles are data: the default TOML files match SPECS.md, and a profile that does not
-match the schema is refused with the offending fields named."""
+"""Channel profiles are data: the default TOML files match the defaults in docs/architecture.md, and a
+profile that does not match the schema is refused with the offending fields named."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Cue segmentation from word timings against the style table in SPECS.md, in Korean and English."""
+"""Cue segmentation from word timings against the subtitle style table, in Korean and English."""
 
 from __future__ import annotations
 
