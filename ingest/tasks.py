@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy.orm import Session
 
 from ingest.assets.models import source_key
@@ -16,6 +14,7 @@ from shopcast.jobs.models import Job
 from shopcast.jobs.registry import Finisher, JobContext, JobKind, register
 from shopcast.jobs.scratch import job_scratch
 from shopcast.jobs.sweeper import register_periodic
+from shopcast.media.source_info import SourceInfo
 from shopcast.runtime import Runtime, current_runtime
 
 
@@ -31,7 +30,7 @@ def probe_asset(ctx: JobContext) -> Finisher:
     return finish
 
 
-def _probe_stored(runtime: Runtime, asset_id: str) -> dict[str, Any]:
+def _probe_stored(runtime: Runtime, asset_id: str) -> SourceInfo:
     key = source_key(asset_id)
     try:
         local = runtime.store.local_path(key)

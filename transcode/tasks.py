@@ -28,7 +28,7 @@ def transcode_asset(ctx: JobContext) -> Finisher:
     runtime = current_runtime()
     with runtime.sessions() as session:
         found = source_of(session, ctx.asset_id)
-    if found is not None and float(found[1]["duration_s"]) > runtime.settings.split_above_s:
+    if found is not None and float(found[1].duration_s) > runtime.settings.split_above_s:
         ladder = encode_split_ladder(runtime, ctx, found[1])
     else:
         ladder = encode_ladder(runtime, ctx.asset_id, ctx.job_id, ctx.report_progress)
@@ -57,7 +57,7 @@ def measure_loudness(ctx: JobContext) -> Finisher:
 
     def finish(session: Session, job: Job) -> None:
         if loudness is not None and job.asset_id is not None:
-            record_loudness(session, job.asset_id, loudness.to_json())
+            record_loudness(session, job.asset_id, loudness)
 
     return finish
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel
+from pydantic.dataclasses import dataclass
+
+from shopcast.media.loudness import Loudness
+from shopcast.media.source_info import SourceInfo
 
 
 class ErrorInfo(BaseModel):
@@ -13,27 +18,23 @@ class ErrorInfo(BaseModel):
     message: str
 
 
-class LoudnessOut(BaseModel):
-    integrated_lufs: float
-    range_lu: float
-    true_peak_dbtp: float
+# The API's names for the probe's types: subclasses, so each field is declared once (in SourceInfo)
+# while the OpenAPI components keep their contract names.
+@dataclass(frozen=True)
+class LoudnessOut(Loudness):
+    pass
 
 
-class SourceOut(BaseModel):
-    container: str
-    duration_s: float
-    width: int
-    height: int
-    fps: float
-    vfr: bool
-    video_codec: str
-    audio_codec: str | None
-    audio_channels: int | None
-    audio_sample_rate: int | None
-    rotation: int
-    interlaced: bool
-    size_bytes: int
+@dataclass(frozen=True)
+class SourceOut(SourceInfo):
     loudness: LoudnessOut | None = None
+
+    @classmethod
+    def from_info(cls, info: SourceInfo) -> SourceOut:
+        """The API shape of `info`, field for field."""
+        loudness = LoudnessOut(**info.loudness.to_json()) if info.loudness else None
+        values = {field.name: getattr(info, field.name) for field in fields(info)}
+        return cls(**{**values, "loudness": loudness})
 
 
 class JobOut(BaseModel):

@@ -27,6 +27,8 @@ from shopcast.errors import Conflict
 from shopcast.events.service import emit
 from shopcast.jobs.models import Job
 from shopcast.jobs.pipeline import start_after_probe
+from shopcast.media.loudness import Loudness
+from shopcast.media.source_info import SourceInfo
 from shopcast.storage import ObjectStore, StagingState
 
 
@@ -57,32 +59,35 @@ def source_ready(session: Session, principal: Principal, asset_id: str) -> Asset
     return asset
 
 
-def mark_probed(session: Session, asset_id: str, source: dict[str, Any], max_attempts: int) -> None:
+def mark_probed(session: Session, asset_id: str, source: SourceInfo, max_attempts: int) -> None:
     """Record the probe's findings, move the asset to `ready` and queue what follows a probe."""
     asset = session.get(Asset, asset_id)
     if asset is None:
         return
-    asset.source = source
+    asset.source = source.to_json()
     asset.state = AssetState.ready
-    data = {"id": asset.id, "source": source}
+    data = {"id": asset.id, "source": asset.source}
     emit(session, "asset.ready", owner_id=asset.owner_id, subject_id=asset.id, data=data)
-    has_video, has_audio = bool(source.get("video_codec")), bool(source.get("audio_codec"))
-    start_after_probe(session, asset_id, has_video=has_video, has_audio=has_audio, max_attempts=max_attempts)
+    start_after_probe(
+        session, asset_id, has_video=source.has_video, has_audio=source.has_audio, max_attempts=max_attempts
+    )
 
 
-def record_loudness(session: Session, asset_id: str, loudness: dict[str, float]) -> None:
+def record_loudness(session: Session, asset_id: str, loudness: Loudness) -> None:
     """Store a measurement in the asset's `source.loudness`."""
     asset = session.get(Asset, asset_id)
     if asset is not None and asset.source is not None:
-        asset.source = {**asset.source, "loudness": loudness}
+        # Merged into the stored JSON, not rebuilt through SourceInfo: a row written before a field
+        # existed keeps exactly the keys it had.
+        asset.source = {**asset.source, "loudness": loudness.to_json()}
 
 
-def source_of(session: Session, asset_id: str) -> tuple[str, dict[str, Any]] | None:
+def source_of(session: Session, asset_id: str) -> tuple[str, SourceInfo] | None:
     """(owner id, probed source facts) of a ready asset, or None when it is gone or not probed."""
     asset = session.get(Asset, asset_id)
     if asset is None or asset.source is None:
         return None
-    return asset.owner_id, dict(asset.source)
+    return asset.owner_id, SourceInfo.from_json(asset.source)
 
 
 def mark_refused(session: Session, asset_id: str, code: str, message: str) -> None:
@@ -121,7 +126,7 @@ def to_out(
         filename=asset.filename,
         created_at=asset.created_at,
         upload=UploadProgressOut(offset=upload.offset, length=upload.length) if upload else None,
-        source=SourceOut.model_validate(asset.source) if asset.source else None,
+        source=SourceOut.from_info(SourceInfo.from_json(asset.source)) if asset.source else None,
         jobs=[_job_out(job) for job in jobs],
         renditions=[RenditionOut.model_validate(r) for r in renditions],
         subtitles=subtitles or [],

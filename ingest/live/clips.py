@@ -28,6 +28,7 @@ from shopcast.errors import Conflict, ValidationFailed
 from shopcast.events.service import emit
 from shopcast.ids import new_id
 from shopcast.jobs.scratch import job_scratch
+from shopcast.media.source_info import SourceInfo
 from shopcast.runtime import Runtime
 
 
@@ -92,7 +93,7 @@ def instant_clip_source(
                     code="not_recorded_yet",
                 )
             asset = session.get(Asset, asset_id)
-            duration = float((asset.source or {}).get("duration_s", 0.0)) if asset else 0.0
+            duration = SourceInfo.from_json(asset.source).duration_s if asset and asset.source else 0.0
             start, end = _window(body, duration) if duration else (body.in_s or 0.0, body.out_s or 0.0)
             return ClipSource(asset_id, start, end)
     start, end = _window(body, live.recorded_until_s)
@@ -135,4 +136,4 @@ def _cut_while_live(
         session.flush()
         emit(session, "asset.created", owner_id=owner_id, subject_id=asset_id, data={"id": asset_id})
         mark_probed(session, asset_id, source, settings.job_max_attempts)
-    return ClipSource(asset_id, 0.0, float(source["duration_s"]))
+    return ClipSource(asset_id, 0.0, float(source.duration_s))

@@ -7,7 +7,7 @@ limit: a hostile file may hang or balloon a demuxer, and only a process can be k
 from __future__ import annotations
 
 import itertools
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ import av.error
 
 from ingest.probe.rejections import InputRejected
 from ingest.probe.sniff import looks_like_media, sniff
+from shopcast.media.source_info import SourceInfo
 
 # Real media containers only: no playlists (hls, dash), concat, image sequences or still images.
 DEMUXERS = (
@@ -34,29 +35,6 @@ class Limits:
     max_fps: float
     max_streams: int
     memory_bytes: int = 4 * 1024**3  # the child's address-space ceiling
-
-
-@dataclass
-class SourceInfo:
-    """The `source` of an asset (the API contract); width and height as displayed, after rotation."""
-
-    container: str
-    duration_s: float
-    width: int
-    height: int
-    fps: float
-    vfr: bool
-    video_codec: str
-    audio_codec: str | None
-    audio_channels: int | None
-    audio_sample_rate: int | None
-    rotation: int
-    interlaced: bool
-    size_bytes: int
-    loudness: None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def probe_file(path: Path, limits: Limits) -> SourceInfo:

@@ -7,10 +7,10 @@ import subprocess
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 from ingest.probe.inspect import Limits
 from ingest.probe.rejections import InputRejected
+from shopcast.media.source_info import SourceInfo
 from shopcast.settings import Settings
 
 
@@ -25,7 +25,7 @@ def limits_from_settings(settings: Settings) -> Limits:
     )
 
 
-def run_probe(path: Path, settings: Settings) -> dict[str, Any]:
+def run_probe(path: Path, settings: Settings) -> SourceInfo:
     """The `source` description of the file; raises InputRejected when it is not acceptable."""
     command = [
         sys.executable,
@@ -48,5 +48,4 @@ def run_probe(path: Path, settings: Settings) -> dict[str, Any]:
     verdict = json.loads(lines[-1])
     if not verdict["ok"]:
         raise InputRejected(verdict["code"], verdict["message"])
-    source: dict[str, Any] = verdict["source"]
-    return source
+    return SourceInfo.from_json(verdict["source"])

@@ -7,12 +7,12 @@ ValidationFailed (422): a PD fixes the whole edit in one go and nothing renders 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlsplit
 
 from shopcast.errors import ValidationFailed
+from shopcast.media.source_info import SourceInfo
 from transcode.clips.edit import (
     ClipEdit,
     FocusKeyframe,
@@ -42,16 +42,16 @@ class SourceFacts:
     interlaced: bool = False
 
     @classmethod
-    def of(cls, source: Mapping[str, Any]) -> SourceFacts:
+    def of(cls, source: SourceInfo) -> SourceFacts:
         """From an asset's probed `source`."""
         return cls(
-            duration_s=float(source.get("duration_s") or 0.0),
-            width=int(source.get("width") or 0),
-            height=int(source.get("height") or 0),
-            fps=float(source.get("fps") or 30.0),
-            has_video=bool(source.get("video_codec")),
-            has_audio=bool(source.get("audio_codec")),
-            interlaced=bool(source.get("interlaced")),
+            duration_s=source.duration_s or 0.0,
+            width=source.width or 0,
+            height=source.height or 0,
+            fps=source.fps or 30.0,
+            has_video=source.has_video,
+            has_audio=source.has_audio,
+            interlaced=source.interlaced,
         )
 
 

@@ -83,7 +83,7 @@ def _subtitles(session: Session, runtime: Runtime, asset_id: str, name: str, tok
         raise NotFound("no such subtitles")
     headers = {"Cache-Control": "private"}
     if extension == "m3u8":
-        playlist = subtitle_playlist(language, float(found[1]["duration_s"]))
+        playlist = subtitle_playlist(language, float(found[1].duration_s))
         return Response(
             sign_playlist(playlist, token), media_type="application/vnd.apple.mpegurl", headers=headers
         )

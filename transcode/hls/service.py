@@ -23,6 +23,7 @@ from shopcast.jobs.registry import ProgressReport
 from shopcast.jobs.scratch import job_scratch
 from shopcast.media.ffmpeg_runner import run_ffmpeg
 from shopcast.media.loudness import Loudness, build_measurement, parse_summary
+from shopcast.media.source_info import SourceInfo
 from shopcast.runtime import Runtime
 from shopcast.signing import sign
 from transcode.hls.command import AUDIO_RENDITION, SEGMENT_S, LadderJob, build_hls_ladder, build_hls_remux
@@ -49,8 +50,8 @@ def encode_ladder(runtime: Runtime, asset_id: str, job_id: str, report: Progress
     if found is None:
         return None
     _owner, source = found
-    rungs = choose_rungs(int(source["width"]), int(source["height"]))
-    fps = output_fps(float(source["fps"]))
+    rungs = choose_rungs(int(source.width), int(source.height))
+    fps = output_fps(float(source.fps))
     with job_scratch(runtime.settings) as folder:
         input_path = local_source(runtime, asset_id, folder)
         output = folder / "hls"
@@ -60,15 +61,15 @@ def encode_ladder(runtime: Runtime, asset_id: str, job_id: str, report: Progress
             output_dir=output,
             rungs=rungs,
             fps=fps,
-            interlaced=bool(source["interlaced"]),
-            has_audio=bool(source["audio_codec"]),
+            interlaced=bool(source.interlaced),
+            has_audio=bool(source.audio_codec),
             preset=runtime.settings.x264_preset,
             copied=copied.name if copied else None,
         )
         run_ffmpeg(
             build_hls_ladder(job),
-            timeout_s=runtime.settings.ladder_time_limit.for_media(float(source["duration_s"])),
-            duration_s=float(source["duration_s"]),
+            timeout_s=runtime.settings.ladder_time_limit.for_media(float(source.duration_s)),
+            duration_s=float(source.duration_s),
             on_progress=lambda progress: report(progress.fraction, progress.speed),
             cancelled=asset_gone_checker(runtime, asset_id),
         )
@@ -87,10 +88,10 @@ def write_master(output: Path, variants: list[Variant], audio_apart: bool) -> No
     (output / "ffmpeg_master.m3u8").unlink()
 
 
-def _copyable(path: Path, source: dict[str, Any], rungs: list[Rung], fps: float) -> Rung | None:
-    if source.get("video_codec") != "h264":
+def _copyable(path: Path, source: SourceInfo, rungs: list[Rung], fps: float) -> Rung | None:
+    if source.video_codec != "h264":
         return None
-    return copyable_rung(inspect_h264(path), source, rungs, fps, SEGMENT_S)
+    return copyable_rung(inspect_h264(path), source.to_json(), rungs, fps, SEGMENT_S)
 
 
 def make_preview(runtime: Runtime, asset_id: str, job_id: str) -> Ladder | None:
@@ -101,20 +102,20 @@ def make_preview(runtime: Runtime, asset_id: str, job_id: str) -> Ladder | None:
     if found is None:
         return None
     source = found[1]
-    remux = source.get("video_codec") == "h264" and source.get("audio_codec") in (None, "aac")
-    duration = float(source["duration_s"])
+    remux = source.video_codec == "h264" and source.audio_codec in (None, "aac")
+    duration = float(source.duration_s)
     with job_scratch(runtime.settings) as folder:
         output = folder / "hls"
         input_path = local_source(runtime, asset_id, folder)
         if remux:
-            rung = Rung("source", int(source["width"]), int(source["height"]), video_kbps=0)
-            fps = float(source["fps"])
-            command = build_hls_remux(input_path, output, bool(source["audio_codec"]))
+            rung = Rung("source", int(source.width), int(source.height), video_kbps=0)
+            fps = float(source.fps)
+            command = build_hls_remux(input_path, output, bool(source.audio_codec))
         else:
-            rung = choose_rungs(int(source["width"]), int(source["height"]))[-1]
-            fps = output_fps(float(source["fps"]))
+            rung = choose_rungs(int(source.width), int(source.height))[-1]
+            fps = output_fps(float(source.fps))
             quick = LadderJob(
-                input_path, output, [rung], fps, bool(source["interlaced"]), bool(source["audio_codec"]),
+                input_path, output, [rung], fps, bool(source.interlaced), bool(source.audio_codec),
                 preset="ultrafast",
             )  # fmt: skip
             command = build_hls_ladder(quick)
@@ -124,7 +125,7 @@ def make_preview(runtime: Runtime, asset_id: str, job_id: str) -> Ladder | None:
             cancelled=asset_gone_checker(runtime, asset_id),
         )
         variants = measured_variants(output, [rung], fps)
-        write_master(output, variants, audio_apart=bool(source["audio_codec"]) and not remux)
+        write_master(output, variants, audio_apart=bool(source.audio_codec) and not remux)
         prefix = f"assets/{asset_id}/hls/{job_id}"
         upload_tree(runtime, output, prefix)
     return Ladder(prefix=prefix, renditions=[rendition(v, passthrough=remux) for v in variants])
@@ -136,7 +137,7 @@ def measure_asset_loudness(runtime: Runtime, asset_id: str) -> Loudness | None:
         found = source_of(session, asset_id)
     if found is None:
         return None
-    duration = float(found[1]["duration_s"])
+    duration = float(found[1].duration_s)
     with job_scratch(runtime.settings) as folder:
         source = local_source(runtime, asset_id, folder)
         log = run_ffmpeg(

@@ -25,6 +25,7 @@ from shopcast.jobs.registry import JobContext, ProgressReport
 from shopcast.jobs.scratch import job_scratch
 from shopcast.jobs.service import create_job
 from shopcast.media.ffmpeg_runner import run_ffmpeg
+from shopcast.media.source_info import SourceInfo
 from shopcast.runtime import Runtime
 from transcode.hls.command import AUDIO_RENDITION, LadderJob, Window, build_hls_audio, build_hls_ladder
 from transcode.hls.ladder import choose_rungs, output_fps
@@ -36,19 +37,19 @@ from transcode.local_source import local_source
 _POLL_S = 0.5
 
 
-def encode_split_ladder(runtime: Runtime, ctx: JobContext, source: dict[str, Any]) -> Ladder | None:
+def encode_split_ladder(runtime: Runtime, ctx: JobContext, source: SourceInfo) -> Ladder | None:
     """Run as the transcode job: chunks everywhere, then the join. None when the asset is gone."""
     assert ctx.asset_id is not None
     prefix = f"assets/{ctx.asset_id}/hls/{ctx.job_id}"
-    fps = output_fps(float(source["fps"]))
-    windows = plan_windows(float(source["duration_s"]), runtime.settings.chunk_s, fps)
+    fps = output_fps(float(source.fps))
+    windows = plan_windows(float(source.duration_s), runtime.settings.chunk_s, fps)
     chunk_ids = _chunk_jobs(runtime, ctx, windows, prefix)
     # Seconds of work, done while other workers start on the chunks.
-    audio = _encode_audio(runtime, ctx.asset_id, prefix, windows[0]) if source.get("audio_codec") else None
+    audio = _encode_audio(runtime, ctx.asset_id, prefix, windows[0]) if source.audio_codec else None
     results = _run_chunks(runtime, ctx, chunk_ids)
     if results is None:
         return None
-    rungs = choose_rungs(int(source["width"]), int(source["height"]))
+    rungs = choose_rungs(int(source.width), int(source.height))
     variants = []
     for rung in rungs:
         chunks = [ChunkRung.from_json(result[rung.name]) for result in results]
@@ -79,19 +80,19 @@ def encode_chunk(runtime: Runtime, ctx: JobContext) -> dict[str, Any] | None:
     if found is None:
         return None
     source = found[1]
-    rungs = choose_rungs(int(source["width"]), int(source["height"]))
+    rungs = choose_rungs(int(source.width), int(source.height))
     with job_scratch(runtime.settings) as folder:
         output = folder / "hls"
         job = LadderJob(
             source=local_source(runtime, ctx.asset_id, folder),
             output_dir=output,
             rungs=rungs,
-            fps=output_fps(float(source["fps"])),
-            interlaced=bool(source["interlaced"]),
+            fps=output_fps(float(source.fps)),
+            interlaced=bool(source.interlaced),
             has_audio=False,
             preset=runtime.settings.x264_preset,
         )
-        length = min(window.duration_s, float(source["duration_s"]) - window.start_s)
+        length = min(window.duration_s, float(source.duration_s) - window.start_s)
         run_ffmpeg(
             build_hls_ladder(job, window),
             timeout_s=runtime.settings.ladder_time_limit.for_media(length),

@@ -69,12 +69,12 @@ def transcribe_asset(
         return None
     source = found[1]
     prefix = f"assets/{asset_id}/subtitles/{job_id}"
-    if not source.get("audio_codec"):
+    if not source.audio_codec:
         return SubtitleSet(prefix, [])
     transcriber = load_transcriber(runtime.settings)
     with job_scratch(runtime.settings) as folder:
         wav = folder / "speech.wav"
-        duration = float(source["duration_s"])
+        duration = float(source.duration_s)
         run_ffmpeg(
             build_speech_extract(local_source(runtime, asset_id, folder), wav),
             timeout_s=runtime.settings.speech_extract_time_limit.for_media(duration),

@@ -18,6 +18,7 @@ from ingest import source_of
 from shopcast.db import utcnow
 from shopcast.jobs.scratch import job_scratch
 from shopcast.media.ffmpeg_runner import FfmpegFailed, run_ffmpeg
+from shopcast.media.source_info import SourceInfo
 from shopcast.runtime import Runtime
 from shopcast.signing import sign
 from transcode.hls.service import asset_gone_checker
@@ -69,8 +70,8 @@ def render_thumbnails(
     if found is None:
         return None
     facts = found[1]
-    duration = float(facts["duration_s"])
-    grid = plan_storyboard(duration, int(facts["width"]), int(facts["height"]))
+    duration = float(facts.duration_s)
+    grid = plan_storyboard(duration, int(facts.width), int(facts.height))
     prefix = f"assets/{asset_id}/thumbnails/{job_id}"
     with job_scratch(runtime.settings) as folder:
         source = local_source(runtime, asset_id, folder)
@@ -93,17 +94,17 @@ def render_thumbnails(
     return Thumbnails(prefix=prefix, poster=summary, storyboard=grid)
 
 
-def _pick_poster(source: Path, facts: dict[str, Any], folder: Path, limit_s: float) -> Poster:
+def _pick_poster(source: Path, facts: SourceInfo, folder: Path, limit_s: float) -> Poster:
     """The first candidate frame that is neither black nor flat; failing that, the most varied one.
 
     A candidate FFmpeg cannot extract (a timestamp past the last picture) is skipped; when none can
     be extracted, the last FfmpegFailed is raised."""
-    size = poster_size(int(facts["width"]), int(facts["height"]))
+    size = poster_size(int(facts.width), int(facts.height))
     best: tuple[LumaStats, Poster] | None = None
     failure: FfmpegFailed | None = None
-    for index, time_s in enumerate(candidate_times(float(facts["duration_s"]))):
+    for index, time_s in enumerate(candidate_times(float(facts.duration_s))):
         path = folder / f"poster_candidate_{index}.jpg"
-        command = build_poster_frame(source, time_s, size, bool(facts.get("interlaced")), path)
+        command = build_poster_frame(source, time_s, size, bool(facts.interlaced), path)
         try:
             run_ffmpeg(command, timeout_s=limit_s, background=True)
         except FfmpegFailed as exc:
