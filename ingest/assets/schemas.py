@@ -1,4 +1,4 @@
-"""Response shapes of the ingest API (docs/architecture.md; these names are the API contract)."""
+"""Response shapes of the ingest API (these names are the API contract)."""
 
 from __future__ import annotations
 

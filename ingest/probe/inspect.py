@@ -1,6 +1,6 @@
 """Inspect a media file with PyAV, with limits checked from the header before anything decodes.
 
-Run it through `ingest.probe_runner`, which puts it in a child process with a time and memory
+Run it through `ingest.probe.runner`, which puts it in a child process with a time and memory
 limit: a hostile file may hang or balloon a demuxer, and only a process can be killed safely.
 """
 

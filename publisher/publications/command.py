@@ -1,7 +1,7 @@
 """The FFmpeg argument lists of a conform render: loudness measurement (pass 1), then the render
 itself (pass 2) that frames the picture to the profile, interlaces it when the profile says so, burns
 subtitles in, normalises loudness with the measured values and encodes to the profile's codecs; the
-poster frame; and the conformance check's loudness measurement of the result. `publisher.conformance`
+poster frame; and the conformance check's loudness measurement of the result. `conformance.py`
 runs that last one and judges its numbers.
 
 `tcommerce` is XDCAM HD422: MPEG-2 4:2:2 Profile @ High Level, 50 Mb/s CBR, long GOP of 12 with

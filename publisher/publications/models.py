@@ -1,4 +1,4 @@
-"""Channels (a profile, a delivery target, the partners who may pull), publications and receipts."""
+"""Publications (a clip or asset conformed to a channel) and their delivery receipts."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Who the caller is (`GET /v1/me`), and the admin API for who works with whom: PDs assigned to
-creators (docs/architecture.md, Packages)."""
+creators (docs/architecture.md, Packages and what each owns)."""
 
 from __future__ import annotations
 

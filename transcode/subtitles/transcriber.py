@@ -100,7 +100,7 @@ class FasterWhisperTranscriber:
         self._settings = settings
 
     def transcribe(self, audio: Path, language: str | None = None, task: Task = "transcribe") -> Transcript:
-        """See Transcriber. Raises ModelNotInstalled or ModelChecksumMismatch (transcode.whisper_model)
+        """See Transcriber. Raises ModelNotInstalled or ModelChecksumMismatch (whisper_model.py)
         when the weights cannot be had, and av's errors when `audio` cannot be decoded."""
         model = _shared_model(self._settings)
         options: dict[str, Any] = {
