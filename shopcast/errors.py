@@ -11,10 +11,13 @@ from typing import ClassVar
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 __all__ = [
     "Conflict",
+    "ErrorBody",
+    "ErrorInfo",
     "Forbidden",
     "Gone",
     "NotFound",
@@ -24,6 +27,7 @@ __all__ = [
     "Unauthorized",
     "ValidationFailed",
     "error_body",
+    "error_info",
     "install_error_handlers",
 ]
 
@@ -81,8 +85,27 @@ class RateLimited(ShopcastError):
     default_code = "rate_limited"
 
 
+class ErrorInfo(BaseModel):
+    """What went wrong, wherever it is reported: an error answer, a failed job, asset, clip or
+    publication, and the payload of a `*.failed` event. `code` is stable; `message` is for people."""
+
+    code: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """The body of every error answer."""
+
+    error: ErrorInfo
+
+
+def error_info(code: str | None, message: str | None) -> ErrorInfo | None:
+    """A stored error (its code and message columns) as reported; None when nothing failed."""
+    return ErrorInfo(code=code, message=message or "") if code else None
+
+
 def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
-    return {"error": {"code": code, "message": message}}
+    return ErrorBody(error=ErrorInfo(code=code, message=message)).model_dump()
 
 
 def _shopcast_error(_request: Request, exc: Exception) -> JSONResponse:

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from ingest.assets.schemas import SubtitleOut, ThumbnailsOut
+from shopcast.media.rendition import Rendition
 from shopcast.runtime import Runtime
 
 
 @dataclass(frozen=True)
 class AssetOutputs:
-    renditions: list[dict[str, Any]] = field(default_factory=list)
+    renditions: list[Rendition] = field(default_factory=list)
     hls: str | None = None
     thumbnails: ThumbnailsOut = field(default_factory=ThumbnailsOut)
     subtitles: list[SubtitleOut] = field(default_factory=list)

@@ -9,13 +9,10 @@ from typing import Literal
 from pydantic import BaseModel
 from pydantic.dataclasses import dataclass
 
+from shopcast.errors import ErrorInfo
 from shopcast.media.loudness import Loudness
+from shopcast.media.rendition import Rendition
 from shopcast.media.source_info import SourceInfo
-
-
-class ErrorInfo(BaseModel):
-    code: str
-    message: str
 
 
 # The API's names for the probe's types: subclasses, so each field is declared once (in SourceInfo)
@@ -48,15 +45,11 @@ class JobOut(BaseModel):
     error: ErrorInfo | None
 
 
-class RenditionOut(BaseModel):
-    name: str | None = None
-    width: int
-    height: int
-    bitrate: int
-    peak_bitrate: int | None = None
-    codec: str
-    passthrough: bool
-    state: str
+@dataclass(frozen=True, kw_only=True)
+class RenditionOut(Rendition):
+    @classmethod
+    def from_rendition(cls, rendition: Rendition) -> RenditionOut:
+        return cls(**rendition.to_json())
 
 
 class SubtitleOut(BaseModel):

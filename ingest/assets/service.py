@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ingest.assets.models import Asset, AssetState, source_key
 from ingest.assets.schemas import (
     AssetOut,
-    ErrorInfo,
     JobOut,
     PlaybackOut,
     RenditionOut,
@@ -23,11 +20,12 @@ from ingest.probe.rejections import REJECTION_CODES
 from ingest.uploads.models import Upload
 from shopcast.auth import ownership
 from shopcast.auth.service import Principal
-from shopcast.errors import Conflict
+from shopcast.errors import Conflict, ErrorInfo, error_info
 from shopcast.events.service import emit
 from shopcast.jobs.models import Job
 from shopcast.jobs.pipeline import start_after_probe
 from shopcast.media.loudness import Loudness
+from shopcast.media.rendition import Rendition
 from shopcast.media.source_info import SourceInfo
 from shopcast.storage import ObjectStore, StagingState
 
@@ -103,14 +101,14 @@ def mark_refused(session: Session, asset_id: str, code: str, message: str) -> No
         "asset.rejected" if rejected else "asset.failed",
         owner_id=asset.owner_id,
         subject_id=asset.id,
-        data={"id": asset.id, "error": {"code": code, "message": message}},
+        data={"id": asset.id, "error": ErrorInfo(code=code, message=message).model_dump()},
     )
 
 
 def to_out(
     session: Session,
     asset: Asset,
-    renditions: list[dict[str, Any]],
+    renditions: list[Rendition],
     hls: str | None,
     thumbnails: ThumbnailsOut | None = None,
     subtitles: list[SubtitleOut] | None = None,
@@ -128,11 +126,11 @@ def to_out(
         upload=UploadProgressOut(offset=upload.offset, length=upload.length) if upload else None,
         source=SourceOut.from_info(SourceInfo.from_json(asset.source)) if asset.source else None,
         jobs=[_job_out(job) for job in jobs],
-        renditions=[RenditionOut.model_validate(r) for r in renditions],
+        renditions=[RenditionOut.from_rendition(r) for r in renditions],
         subtitles=subtitles or [],
         thumbnails=thumbnails or ThumbnailsOut(),
         playback=PlaybackOut(hls=hls),
-        error=_error(asset.error_code, asset.error_message),
+        error=error_info(asset.error_code, asset.error_message),
     )
 
 
@@ -145,9 +143,5 @@ def _job_out(job: Job) -> JobOut:
         attempts=job.attempts,
         started_at=job.started_at,
         finished_at=job.finished_at,
-        error=_error(job.error_code, job.error_message),
+        error=error_info(job.error_code, job.error_message),
     )
-
-
-def _error(code: str | None, message: str | None) -> ErrorInfo | None:
-    return ErrorInfo(code=code, message=message or "") if code else None

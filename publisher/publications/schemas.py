@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, model_validator
 
 from shopcast.api.nul_refusal import RequestModel
+from shopcast.errors import ErrorInfo
 
 Id = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
 
@@ -89,11 +90,6 @@ class ReceiptOut(BaseModel):
     sidecars: list[dict[str, Any]]
 
 
-class ErrorOut(BaseModel):
-    code: str
-    message: str
-
-
 class PublicationOut(BaseModel):
     id: str
     state: Literal["queued", "rendering", "delivering", "delivered", "failed"]
@@ -104,7 +100,7 @@ class PublicationOut(BaseModel):
     progress: float
     violations: list[Violation]
     receipt: ReceiptOut | None
-    error: ErrorOut | None
+    error: ErrorInfo | None
     created_at: datetime
     updated_at: datetime
 

@@ -33,7 +33,7 @@ from publisher.publications.sources import Subject, find_subject, subject_of, su
 from shopcast.auth import ownership
 from shopcast.auth.models import Role
 from shopcast.auth.service import Principal, visible_owner_ids
-from shopcast.errors import Conflict, NotFound
+from shopcast.errors import Conflict, ErrorInfo, NotFound, error_info
 from shopcast.events.service import emit
 from shopcast.jobs.models import Job
 from shopcast.jobs.service import create_job
@@ -307,7 +307,7 @@ def fail_publication(
         publication.violations = violations
     data = {
         **_event_data(publication),
-        "error": {"code": code, "message": message},
+        "error": ErrorInfo(code=code, message=message).model_dump(),
         "violations": publication.violations,
     }
     emit(session, "publication.failed", owner_id=publication.owner_id, subject_id=publication.id, data=data)
@@ -346,11 +346,7 @@ def to_out(session: Session, publication: Publication) -> PublicationOut:
     job_id = publication.deliver_job_id or publication.render_job_id
     job = session.get(Job, job_id) if job_id else None
     progress = 1.0 if publication.state is PublicationState.delivered else (job.progress if job else 0.0)
-    error = (
-        {"code": publication.error_code, "message": publication.error_message or ""}
-        if publication.error_code
-        else None
-    )
+    error = error_info(publication.error_code, publication.error_message)
     return PublicationOut.model_validate(
         {
             "id": publication.id,

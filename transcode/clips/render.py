@@ -4,12 +4,12 @@ from that master (its top rung copied when the master fits it), uploaded under t
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from shopcast.jobs.registry import ProgressReport
 from shopcast.jobs.scratch import job_scratch
 from shopcast.media.ass_style import render_ass
 from shopcast.media.ffmpeg_runner import run_ffmpeg
+from shopcast.media.rendition import Rendition
 from shopcast.media.subtitle_formats import parse_vtt, shift_cues
 from shopcast.runtime import Runtime
 from transcode.clips.command import ClipRender, build_clip_render
@@ -74,7 +74,7 @@ def _package(
     copied: Rung | None,
     limit: float,
     report: ProgressReport,
-) -> list[dict[str, Any]]:
+) -> list[Rendition]:
     """The HLS ladder next to the master, and its master playlist with measured bandwidths."""
     ladder = LadderJob(
         source=job.output,

@@ -6,8 +6,11 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, FiniteFloat
+from pydantic.dataclasses import dataclass
 
 from shopcast.api.nul_refusal import RequestModel
+from shopcast.errors import ErrorInfo
+from shopcast.media.rendition import Rendition
 
 Seconds = Annotated[FiniteFloat, Field(description="seconds on the source's timeline")]
 Share = Annotated[FiniteFloat, Field(description="0 (left or top edge) to 1 (right or bottom edge)")]
@@ -63,11 +66,6 @@ class ClipIn(RequestModel):
     products: list[ProductIn] = Field(default_factory=list, max_length=100)
 
 
-class ErrorOut(BaseModel):
-    code: str
-    message: str
-
-
 class RangeOut(BaseModel):
     in_s: float
     out_s: float
@@ -106,15 +104,9 @@ class ClipPlaybackOut(BaseModel):
     hls: str | None = None
 
 
-class ClipRenditionOut(BaseModel):
-    name: str | None = None
-    width: int
-    height: int
-    bitrate: int
-    peak_bitrate: int | None = None
-    codec: str
-    passthrough: bool
-    state: str
+@dataclass(frozen=True, kw_only=True)
+class ClipRenditionOut(Rendition):
+    pass
 
 
 class ClipOut(BaseModel):
@@ -135,6 +127,6 @@ class ClipOut(BaseModel):
     playback: ClipPlaybackOut
     download_url: str | None
     renditions: list[ClipRenditionOut]
-    error: ErrorOut | None
+    error: ErrorInfo | None
     created_at: datetime
     updated_at: datetime

@@ -17,11 +17,12 @@ from sqlalchemy.orm import Session
 from ingest import get_visible_asset, source_of
 from shopcast.auth import ownership
 from shopcast.auth.service import Principal, visible_owner_ids
-from shopcast.errors import Conflict
+from shopcast.errors import Conflict, ErrorInfo, error_info
 from shopcast.events.service import emit
 from shopcast.jobs.errors import JobRejected
 from shopcast.jobs.models import Job
 from shopcast.jobs.service import create_job
+from shopcast.media.rendition import Rendition
 from shopcast.settings import Settings
 from shopcast.signing import sign
 from transcode.clips.edit import ClipEdit, clip_windows, retimed_products
@@ -48,7 +49,7 @@ class ClipRenderPlan:
 @dataclass(frozen=True)
 class RenderedClip:
     prefix: str
-    renditions: list[dict[str, Any]]
+    renditions: list[Rendition]
 
 
 def create_clip(session: Session, settings: Settings, principal: Principal, body: ClipIn) -> Clip:
@@ -136,7 +137,7 @@ def publish_clip(session: Session, clip_id: str, rendered: RenderedClip) -> str 
     if clip is None:
         return rendered.prefix
     replaced = clip.prefix if clip.prefix not in (None, rendered.prefix) else None
-    clip.prefix, clip.renditions = rendered.prefix, rendered.renditions
+    clip.prefix, clip.renditions = rendered.prefix, [r.to_json() for r in rendered.renditions]
     clip.state, clip.error_code, clip.error_message = ClipState.ready, None, None
     data = {"id": clip.id, "asset_id": clip.asset_id, "duration_s": clip.duration_s, **_timeline(clip)}
     emit(session, "clip.ready", owner_id=clip.owner_id, subject_id=clip.id, data=data)
@@ -149,7 +150,11 @@ def fail_clip(session: Session, clip_id: str, code: str, message: str) -> None:
     if clip is None or clip.state is ClipState.ready:
         return
     clip.state, clip.error_code, clip.error_message = ClipState.failed, code, message
-    data = {"id": clip.id, "asset_id": clip.asset_id, "error": {"code": code, "message": message}}
+    data = {
+        "id": clip.id,
+        "asset_id": clip.asset_id,
+        "error": ErrorInfo(code=code, message=message).model_dump(),
+    }
     emit(session, "clip.failed", owner_id=clip.owner_id, subject_id=clip.id, data={**data, **_timeline(clip)})
 
 
@@ -182,7 +187,7 @@ def to_out(session: Session, settings: Settings, clip: Clip) -> ClipOut:
         base = f"{settings.public_url}/v1/clip-playback/{clip.id}"
         hls, download = f"{base}/master.m3u8?token={token}", f"{base}/clip.mp4?token={token}"
     job = session.get(Job, clip.job_id) if clip.job_id else None
-    error = {"code": clip.error_code, "message": clip.error_message or ""} if clip.error_code else None
+    error = error_info(clip.error_code, clip.error_message)
     return ClipOut.model_validate(
         {
             "id": clip.id,
@@ -196,7 +201,7 @@ def to_out(session: Session, settings: Settings, clip: Clip) -> ClipOut:
             "progress": 1.0 if clip.state is ClipState.ready else (job.progress if job else 0.0),
             "playback": {"hls": hls},
             "download_url": download,
-            "renditions": clip.renditions or [],
+            "renditions": [r.to_json() for r in Rendition.all_from_json(clip.renditions)],
             "error": error,
             "created_at": clip.created_at,
             "updated_at": clip.updated_at,

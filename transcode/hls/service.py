@@ -12,7 +12,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -23,6 +22,7 @@ from shopcast.jobs.registry import ProgressReport
 from shopcast.jobs.scratch import job_scratch
 from shopcast.media.ffmpeg_runner import run_ffmpeg
 from shopcast.media.loudness import Loudness, build_measurement, parse_summary
+from shopcast.media.rendition import Rendition
 from shopcast.media.source_info import SourceInfo
 from shopcast.runtime import Runtime
 from shopcast.signing import sign
@@ -40,7 +40,7 @@ mimetypes.add_type("video/iso.segment", ".m4s")
 @dataclass(frozen=True)
 class Ladder:
     prefix: str
-    renditions: list[dict[str, Any]]
+    renditions: list[Rendition]
 
 
 def encode_ladder(runtime: Runtime, asset_id: str, job_id: str, report: ProgressReport) -> Ladder | None:
@@ -173,17 +173,17 @@ def measured_variants(output: Path, rungs: list[Rung], fps: float) -> list[Varia
     return variants
 
 
-def rendition(variant: Variant, passthrough: bool = False) -> dict[str, Any]:
-    return {
-        "name": variant.rung.name,
-        "width": variant.rung.width,
-        "height": variant.rung.height,
-        "bitrate": variant.average_bps,
-        "peak_bitrate": variant.peak_bps,
-        "codec": variant.codecs.split(",")[0],
-        "passthrough": passthrough,
-        "state": "ready",
-    }
+def rendition(variant: Variant, passthrough: bool = False) -> Rendition:
+    return Rendition(
+        name=variant.rung.name,
+        width=variant.rung.width,
+        height=variant.rung.height,
+        bitrate=variant.average_bps,
+        peak_bitrate=variant.peak_bps,
+        codec=variant.codecs.split(",")[0],
+        passthrough=passthrough,
+        state="ready",
+    )
 
 
 def upload_tree(runtime: Runtime, folder: Path, prefix: str) -> None:
@@ -205,11 +205,12 @@ def publish(session: Session, asset_id: str, ladder: Ladder) -> str | None:
     current = session.get(HlsOutput, asset_id)
     first = current is None
     replaced = None if current is None or current.prefix == ladder.prefix else current.prefix
+    renditions = [r.to_json() for r in ladder.renditions]
     if current is None:
-        session.add(HlsOutput(asset_id=asset_id, prefix=ladder.prefix, renditions=ladder.renditions))
+        session.add(HlsOutput(asset_id=asset_id, prefix=ladder.prefix, renditions=renditions))
     else:
-        current.prefix, current.renditions, current.published_at = ladder.prefix, ladder.renditions, utcnow()
-    data = {"id": asset_id, "renditions": ladder.renditions}
+        current.prefix, current.renditions, current.published_at = ladder.prefix, renditions, utcnow()
+    data = {"id": asset_id, "renditions": renditions}
     if first:
         emit(session, "asset.playable", owner_id=owner_id, subject_id=asset_id, data={"id": asset_id})
     emit(session, "renditions.ready", owner_id=owner_id, subject_id=asset_id, data=data)
@@ -221,20 +222,20 @@ def publish_preview(session: Session, asset_id: str, ladder: Ladder) -> None:
     found = source_of(session, asset_id)
     if found is None or session.get(HlsOutput, asset_id) is not None:
         return
-    session.add(HlsOutput(asset_id=asset_id, prefix=ladder.prefix, renditions=ladder.renditions))
+    renditions = [r.to_json() for r in ladder.renditions]
+    session.add(HlsOutput(asset_id=asset_id, prefix=ladder.prefix, renditions=renditions))
     emit(session, "asset.playable", owner_id=found[0], subject_id=asset_id, data={"id": asset_id})
 
 
-def playback_view(
-    session: Session, runtime: Runtime, asset_id: str
-) -> tuple[list[dict[str, Any]], str | None]:
+def playback_view(session: Session, runtime: Runtime, asset_id: str) -> tuple[list[Rendition], str | None]:
     """The asset's renditions and a signed master playlist URL (None before anything plays)."""
     output = session.get(HlsOutput, asset_id)
     if output is None:
         return [], None
     settings = runtime.settings
     token = sign(settings.secret_key, asset_id, settings.playback_ttl_s)
-    return list(output.renditions), f"{settings.public_url}/v1/playback/{asset_id}/master.m3u8?token={token}"
+    master = f"{settings.public_url}/v1/playback/{asset_id}/master.m3u8?token={token}"
+    return Rendition.all_from_json(output.renditions), master
 
 
 def published_prefix(session: Session, asset_id: str) -> str | None:
