@@ -14,8 +14,8 @@ from ingest.assets.models import Asset, source_key
 from ingest.assets.outputs import outputs_of
 from ingest.assets.schemas import AssetOut
 from shopcast.api.pagination import Page, PageParams, next_cursor, page_params
-from shopcast.api.ranges import byte_range
 from shopcast.api.routes import Id, error_responses
+from shopcast.api.stored_files import ranged_file
 from shopcast.auth.dependencies import CurrentUser, DbSession
 from shopcast.errors import ShopcastError
 from shopcast.runtime import Runtime
@@ -74,17 +74,13 @@ def download_source(
     size = runtime.store.size(key)
     if size is None:
         raise ShopcastError("the source is not stored", code="source_missing")
-    start, end, partial = byte_range(request.headers.get("range"), size)
-    headers = {
-        "Accept-Ranges": "bytes",
-        "Content-Length": str(end - start + 1 if size else 0),
-        "Content-Disposition": f'attachment; filename="{_safe_filename(asset.filename)}"',
-    }
-    if partial:
-        headers["Content-Range"] = f"bytes {start}-{end}/{size}"
-    body = runtime.store.iter_range(key, start, end) if size else iter(())
-    return StreamingResponse(
-        body, status_code=206 if partial else 200, headers=headers, media_type="application/octet-stream"
+    return ranged_file(
+        runtime.store,
+        key,
+        size,
+        request.headers.get("range"),
+        "application/octet-stream",
+        filename=_safe_filename(asset.filename),
     )
 
 

@@ -10,17 +10,17 @@ from fastapi.responses import FileResponse
 from ingest.live import service as live_service
 from ingest.live.clips import LiveView
 from ingest.live.models import LiveState, LiveStream
-from ingest.live.preview import PLAYLIST_TYPE, preview_playlist, preview_segment, preview_subject
+from ingest.live.preview import preview_playlist, preview_segment, preview_subject
 from ingest.live.schemas import LiveStreamIn, LiveStreamOut
 from ingest.live.whip_sessions import LiveNode
 from shopcast.api.idempotency import RequestIdentity, idempotent_create
 from shopcast.api.pagination import Page, PageParams, next_cursor, page_params
 from shopcast.api.routes import Id, IdempotencyKey, error_responses
+from shopcast.api.stored_files import require_token, signed_playlist
 from shopcast.auth.dependencies import CurrentUser, DbSession
-from shopcast.errors import Forbidden, NotFound
-from shopcast.media.playlist_signing import sign_playlist
+from shopcast.errors import NotFound
 from shopcast.runtime import Runtime
-from shopcast.signing import sign, verify
+from shopcast.signing import sign
 
 router = APIRouter(prefix="/v1/live-streams", tags=["live"])
 StreamId = Id
@@ -77,8 +77,7 @@ def get_live_stream(
 
 def _preview_dir(request: Request, stream_id: str, token: str) -> LiveView:
     runtime = _runtime(request)
-    if not verify(runtime.settings.secret_key, preview_subject(stream_id), token):
-        raise Forbidden("this preview link is invalid or has expired", code="invalid_token")
+    require_token(runtime.settings, preview_subject(stream_id), token, "preview")
     node: LiveNode | None = getattr(request.app.state, "live_node", None)
     view = node.live_view(stream_id) if node is not None else None
     if view is None:
@@ -93,8 +92,7 @@ def live_preview(request: Request, stream_id: StreamId, token: Token = "") -> Re
     playlist = preview_playlist(_preview_dir(request, stream_id, token).directory, finished=False)
     if playlist is None:
         raise NotFound("no preview yet: the first segment is still being recorded (or the stream is VP8)")
-    headers = {"Cache-Control": "no-cache"}
-    return Response(sign_playlist(playlist, token), media_type=PLAYLIST_TYPE, headers=headers)
+    return signed_playlist(playlist, token, cache="no-cache")
 
 
 @router.get("/{stream_id}/preview/{name}", responses=_ERRORS)

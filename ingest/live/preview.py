@@ -14,7 +14,6 @@ from pathlib import Path
 from ingest.live.segment_writer import INDEX_NAME
 
 WINDOW = 6
-PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
 
 
 def preview_subject(stream_id: str) -> str:

@@ -17,6 +17,7 @@ from publisher.publications import service
 from publisher.publications.schemas import FeedTokenIn, FeedTokenOut, PartnerClipOut
 from shopcast.api.pagination import Page, PageParams, next_cursor, page_params
 from shopcast.api.routes import Id, error_responses
+from shopcast.api.stored_files import whole_file
 from shopcast.auth.dependencies import CurrentUser, DbSession
 from shopcast.auth.service import Principal, authenticate
 from shopcast.errors import NotFound, Unauthorized
@@ -77,9 +78,7 @@ def get_partner_file(
     """A file behind a signed URL: no headers needed; 403 once the URL has expired."""
     runtime = _runtime(request)
     key, file = partner_service.verified_file(session, runtime.settings, publication_id, name, token)
-    headers = {"Content-Length": str(file.size), "Content-Disposition": f'attachment; filename="{name}"'}
-    body = runtime.store.iter_range(key, 0, file.size - 1) if file.size else iter([b""])
-    return StreamingResponse(body, media_type=file.content_type, headers=headers)
+    return whole_file(runtime.store, key, file.size, file.content_type, cache=None, filename=name)
 
 
 def _optional_user(request: Request, session: DbSession) -> Principal | None:

@@ -11,13 +11,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from shopcast.api.ranges import byte_range
 from shopcast.api.routes import Id, error_responses
+from shopcast.api.stored_files import (
+    CACHE_PRIVATE_HOUR,
+    ranged_file,
+    require_token,
+    signed_playlist,
+    stored_size,
+    whole_file,
+)
 from shopcast.auth.dependencies import DbSession
-from shopcast.errors import Forbidden, NotFound
-from shopcast.media.playlist_signing import sign_playlist
 from shopcast.runtime import Runtime
-from shopcast.signing import verify
 from transcode.clips.service import playback_subject, published_prefix
 
 router = APIRouter(tags=["playback"])
@@ -45,42 +49,22 @@ def clip_playback(
     """A playlist of the clip's ladder (its URIs signed with the same token), a segment, or the
     MP4 master `clip.mp4` (with a single `Range: bytes=` range honoured)."""
     runtime: Runtime = request.app.state.runtime
-    if not verify(runtime.settings.secret_key, playback_subject(clip_id), token):
-        raise Forbidden("this playback link is invalid or has expired", code="invalid_token")
+    require_token(runtime.settings, playback_subject(clip_id), token, "playback")
     prefix = published_prefix(session, clip_id) if _MEDIA_PATH.match(path) else None
-    size = runtime.store.size(f"{prefix}/{path}") if prefix else None
-    if prefix is None or size is None:
-        raise NotFound("no such playback file")
-    key = f"{prefix}/{path}"
+    key = f"{prefix}/{path}" if prefix else None
+    size = stored_size(runtime.store, key, "no such playback file")
+    assert key is not None
     if path.endswith(".m3u8"):
-        text = runtime.store.get_bytes(key).decode()
-        return Response(
-            sign_playlist(text, token),
-            media_type="application/vnd.apple.mpegurl",
-            headers={"Cache-Control": "private"},
-        )
+        return signed_playlist(runtime.store.get_bytes(key).decode(), token)
     if path == _MASTER:
-        return _download(runtime, key, size, request.headers.get("range"), clip_id)
-    headers = {"Content-Length": str(size), "Cache-Control": "private, max-age=3600"}
+        return ranged_file(
+            runtime.store,
+            key,
+            size,
+            request.headers.get("range"),
+            "video/mp4",
+            filename=f"clip-{clip_id}.mp4",
+            cache=CACHE_PRIVATE_HOUR,
+        )
     media_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
-    return StreamingResponse(
-        runtime.store.iter_range(key, 0, size - 1), media_type=media_type, headers=headers
-    )
-
-
-def _download(runtime: Runtime, key: str, size: int, header: str | None, clip_id: str) -> Response:
-    start, end, partial = byte_range(header, size)
-    headers = {
-        "Accept-Ranges": "bytes",
-        "Content-Length": str(end - start + 1),
-        "Content-Disposition": f'attachment; filename="clip-{clip_id}.mp4"',
-        "Cache-Control": "private, max-age=3600",
-    }
-    if partial:
-        headers["Content-Range"] = f"bytes {start}-{end}/{size}"
-    return StreamingResponse(
-        runtime.store.iter_range(key, start, end),
-        status_code=206 if partial else 200,
-        media_type="video/mp4",
-        headers=headers,
-    )
+    return whole_file(runtime.store, key, size, media_type)

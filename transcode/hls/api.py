@@ -12,11 +12,16 @@ from sqlalchemy.orm import Session
 
 from ingest import source_of
 from shopcast.api.routes import Id, error_responses
+from shopcast.api.stored_files import (
+    CACHE_PRIVATE,
+    require_token,
+    signed_playlist,
+    stored_size,
+    whole_file,
+)
 from shopcast.auth.dependencies import DbSession
-from shopcast.errors import Forbidden, NotFound
-from shopcast.media.playlist_signing import sign_playlist
+from shopcast.errors import NotFound
 from shopcast.runtime import Runtime
-from shopcast.signing import verify
 from transcode.hls.service import published_prefix
 from transcode.subtitles.models import SubtitleTrack
 from transcode.subtitles.service import (
@@ -48,29 +53,22 @@ def playback(
 ) -> Response:
     """A playlist (its URIs signed with the same token) or a segment of the asset's published ladder."""
     runtime: Runtime = request.app.state.runtime
-    if not verify(runtime.settings.secret_key, asset_id, token):
-        raise Forbidden("this playback link is invalid or has expired", code="invalid_token")
+    require_token(runtime.settings, asset_id, token, "playback")
     if ".." in path or not _MEDIA_PATH.match(path):
         raise NotFound("no such playback file")
     if path.startswith("subtitles/"):
         return _subtitles(session, runtime, asset_id, path.removeprefix("subtitles/"), token)
     prefix = published_prefix(session, asset_id)
-    size = runtime.store.size(f"{prefix}/{path}") if prefix else None
-    if prefix is None or size is None:
-        raise NotFound("no such playback file")
-    key = f"{prefix}/{path}"
-    media_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
+    key = f"{prefix}/{path}" if prefix else None
+    size = stored_size(runtime.store, key, "no such playback file")
+    assert key is not None
     if path.endswith(".m3u8"):
         text = runtime.store.get_bytes(key).decode()
         if path == "master.m3u8":
             text = with_subtitle_renditions(text, tracks_of(session, asset_id))
-        return Response(
-            sign_playlist(text, token), media_type=media_type, headers={"Cache-Control": "private"}
-        )
-    headers = {"Content-Length": str(size), "Cache-Control": "private, max-age=3600"}
-    return StreamingResponse(
-        runtime.store.iter_range(key, 0, size - 1), media_type=media_type, headers=headers
-    )
+        return signed_playlist(text, token)
+    media_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
+    return whole_file(runtime.store, key, size, media_type)
 
 
 def _subtitles(session: Session, runtime: Runtime, asset_id: str, name: str, token: str) -> Response:
@@ -81,12 +79,9 @@ def _subtitles(session: Session, runtime: Runtime, asset_id: str, name: str, tok
     found = source_of(session, asset_id)
     if track is None or found is None or extension not in ("m3u8", "vtt", "srt"):
         raise NotFound("no such subtitles")
-    headers = {"Cache-Control": "private"}
+    headers = {"Cache-Control": CACHE_PRIVATE}
     if extension == "m3u8":
-        playlist = subtitle_playlist(language, float(found[1].duration_s))
-        return Response(
-            sign_playlist(playlist, token), media_type="application/vnd.apple.mpegurl", headers=headers
-        )
+        return signed_playlist(subtitle_playlist(language, float(found[1].duration_s)), token)
     text = runtime.store.get_bytes(track_key(track, extension)).decode()
     if extension == "vtt":
         return Response(with_timestamp_map(text), media_type="text/vtt; charset=utf-8", headers=headers)

@@ -10,10 +10,9 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from shopcast.api.routes import Id, error_responses
+from shopcast.api.stored_files import CACHE_PRIVATE, require_token, stored_size, whole_file
 from shopcast.auth.dependencies import DbSession
-from shopcast.errors import Forbidden, NotFound
 from shopcast.runtime import Runtime
-from shopcast.signing import verify
 from transcode.thumbnails.service import FILES, published_thumbnails_prefix, thumbnails_base_url
 from transcode.thumbnails.storyboard import sign_storyboard
 
@@ -37,19 +36,14 @@ def thumbnail(
     """The asset's poster (`poster.jpg`), storyboard sprite (`storyboard.jpg`) or the sprite's
     WebVTT index (`storyboard.vtt`, its image URLs signed with the same token)."""
     runtime: Runtime = request.app.state.runtime
-    if not verify(runtime.settings.secret_key, asset_id, token):
-        raise Forbidden("this thumbnail link is invalid or has expired", code="invalid_token")
+    require_token(runtime.settings, asset_id, token, "thumbnail")
     prefix = published_thumbnails_prefix(session, asset_id)
-    size = runtime.store.size(f"{prefix}/{name}") if prefix else None
-    if prefix is None or size is None:
-        raise NotFound("no such thumbnail")
-    key = f"{prefix}/{name}"
+    key = f"{prefix}/{name}" if prefix else None
+    size = stored_size(runtime.store, key, "no such thumbnail")
+    assert key is not None
     if name.endswith(".vtt"):
         text = sign_storyboard(
             runtime.store.get_bytes(key).decode(), thumbnails_base_url(runtime, asset_id), token
         )
-        return Response(text, media_type=FILES[name], headers={"Cache-Control": "private"})
-    headers = {"Content-Length": str(size), "Cache-Control": "private, max-age=3600"}
-    return StreamingResponse(
-        runtime.store.iter_range(key, 0, size - 1), media_type=FILES[name], headers=headers
-    )
+        return Response(text, media_type=FILES[name], headers={"Cache-Control": CACHE_PRIVATE})
+    return whole_file(runtime.store, key, size, FILES[name])
