@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from shopcast.jobs.registry import QUEUES
 from shopcast.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(assets_app, name="assets")
 app.add_typer(models_app, name="models")
 
-ALL_QUEUES = "probe,transcode,subtitles,render,publish,webhooks"
+ALL_QUEUES = ",".join(QUEUES)
 
 
 @app.command()

@@ -1,14 +1,14 @@
 """The pipeline: which jobs follow which, in one place.
 
-A source arrives (a tus upload completes, a live recording is handed off as an asset, an instant
-clip is cut while live) → `probe`. A probe that accepts the source → `preview` (something plays in
-seconds; it runs on the probe queue so it never waits behind ladders), `transcode` (the full
-ladder), `loudness` and `subtitles` when there is audio, `thumbnails` when there is video. A
-transcode of a source longer than `Settings.split_above_s` fans out into `transcode_chunk` jobs
-that any worker may take, and stitches them (transcode/hls/split.py). Clip renders
-(`render_clip`) and publications (`render_publication`, then `deliver_publication`) start from
-their API calls. Every job is created inside the caller's transaction and enqueued after it
-commits (shopcast/jobs/service.py).
+A source arrives (a tus upload completes, a live recording is handed off as an asset) → `probe`.
+An instant clip cut while live is probed in the API process and goes straight to `render_clip`.
+A probe that accepts the source → `preview` (something plays in seconds; it runs on the probe
+queue so it never waits behind ladders), `transcode` (the full ladder), `loudness` and
+`subtitles` when there is audio, `thumbnails` when there is video. A transcode of a source longer
+than `Settings.split_above_s` fans out into `transcode_chunk` jobs that any worker may take, and
+stitches them (transcode/hls/split.py). Clip renders (`render_clip`) and publications
+(`render_publication`, then `deliver_publication`) start from their API calls. Every job is
+created inside the caller's transaction and enqueued after it commits (shopcast/jobs/service.py).
 """
 
 from __future__ import annotations

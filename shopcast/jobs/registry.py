@@ -14,7 +14,7 @@ from shopcast.storage import ObjectStore
 QUEUES = ("probe", "transcode", "subtitles", "render", "publish", "webhooks")
 
 # Which queue serves each kind of job. Plain data, so the API can enqueue a kind whose handler
-# it never imports; later kinds (loudness, thumbnails, ...) are added here.
+# it never imports; a new kind is listed here as well as registered by its domain.
 KIND_QUEUES: dict[str, str] = {
     "probe": "probe",
     "preview": "probe",  # seconds of work: must not wait behind long transcodes
