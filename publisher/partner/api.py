@@ -20,7 +20,7 @@ from shopcast.api.routes import Id, error_responses
 from shopcast.api.stored_files import whole_file
 from shopcast.auth.dependencies import CurrentUser, DbSession
 from shopcast.auth.service import Principal, authenticate
-from shopcast.errors import NotFound, Unauthorized
+from shopcast.errors import Unauthorized
 from shopcast.runtime import Runtime
 
 router = APIRouter(prefix="/v1/partner", tags=["partner"])
@@ -59,9 +59,7 @@ def get_partner_clip(
     request: Request, session: DbSession, user: CurrentUser, publication_id: Id, expires_in: ExpiresIn = None
 ) -> PartnerClipOut:
     settings = _runtime(request).settings
-    publication = service.partner_publication(session, user, publication_id)
-    if publication.state.value != "delivered":
-        raise NotFound("no such clip")
+    publication = service.delivered_to_partner(session, user, publication_id)
     return partner_service.partner_view(
         session, settings, publication, expires_in or settings.partner_url_ttl_s
     )

@@ -119,9 +119,10 @@ def _live_publication(session: Session, channel_id: str, subject: Subject) -> Pu
 
 
 def get_visible(session: Session, principal: Principal, publication_id: str) -> Publication:
-    """Owners (and their PDs, admins) see a publication; partners see those of their channels."""
+    """Owners (and their PDs, admins) see a publication; partners see only the delivered ones of
+    their channels (what reached them), never another owner's queued or failed work."""
     if principal.role is Role.partner:
-        return partner_publication(session, principal, publication_id)
+        return delivered_to_partner(session, principal, publication_id)
     return ownership.get_visible(
         session, principal, Publication, publication_id, Publication.owner_id, "publication"
     )
@@ -134,7 +135,9 @@ def list_visible(
     query = select(Publication).order_by(Publication.id.desc()).limit(limit + 1)
     if principal.role is Role.partner:
         channels = channels_service.partner_channel_ids(session, principal) or []
-        query = query.where(Publication.channel_id.in_(channels))
+        query = query.where(
+            Publication.channel_id.in_(channels), Publication.state == PublicationState.delivered
+        )
     else:
         owners = visible_owner_ids(session, principal)
         if owners is not None:
@@ -146,11 +149,16 @@ def list_visible(
     return list(session.scalars(query))
 
 
-def partner_publication(session: Session, principal: Principal, publication_id: str) -> Publication:
-    """A publication of one of the partner's channels (any channel for admins); NotFound otherwise."""
+def delivered_to_partner(session: Session, principal: Principal, publication_id: str) -> Publication:
+    """A delivered publication of one of the partner's channels (any channel for admins); NotFound
+    otherwise, so a partner cannot tell a failed or pending publication from one that never existed."""
     publication = session.get(Publication, publication_id)
     allowed = channels_service.partner_channel_ids(session, principal)
-    if publication is None or (allowed is not None and publication.channel_id not in allowed):
+    if (
+        publication is None
+        or publication.state is not PublicationState.delivered
+        or (allowed is not None and publication.channel_id not in allowed)
+    ):
         raise NotFound("no such clip")
     return publication
 
