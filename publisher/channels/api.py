@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 
 from publisher.channels import service as channels_service
-from publisher.publications.schemas import ChannelIn, ChannelOut
+from publisher.publications.schemas import ChannelAdminOut, ChannelIn, ChannelView
 from shopcast.api.idempotency import RequestIdentity, idempotent_create
 from shopcast.api.pagination import Page, PageParams, next_cursor, page_params
 from shopcast.api.routes import Id, IdempotencyKey, error_responses
@@ -23,7 +23,7 @@ def _runtime(request: Request) -> Runtime:
     return runtime
 
 
-@router.post("/channels", status_code=201, response_model=ChannelOut, responses=_ERRORS)
+@router.post("/channels", status_code=201, response_model=ChannelAdminOut, responses=_ERRORS)
 def create_channel(
     request: Request,
     session: DbSession,
@@ -38,20 +38,22 @@ def create_channel(
 
     def create() -> tuple[int, str]:
         channel, shown = channels_service.create_channel(session, _runtime(request).settings, user, body)
-        return 201, channels_service.to_out(session, channel, shown).model_dump_json()
+        return 201, channels_service.to_out(session, user, channel, shown).model_dump_json()
 
     return idempotent_create(session, user.id, idempotency_key, identity, create)
 
 
-@router.get("/channels", response_model=Page[ChannelOut], responses=_ERRORS)
+@router.get("/channels", response_model=Page[ChannelView], responses=_ERRORS)
 def list_channels(
     session: DbSession, user: CurrentUser, page: Annotated[PageParams, Depends(page_params)]
-) -> Page[ChannelOut]:
+) -> Page[ChannelView]:
+    """Admins see each channel's delivery target and partners; everyone else its name and profile."""
     rows = channels_service.list_visible(session, user, page.limit, page.cursor)
-    items = [channels_service.to_out(session, channel) for channel in rows[: page.limit]]
-    return Page[ChannelOut](items=items, next_cursor=next_cursor(rows, page.limit))
+    items = [channels_service.to_out(session, user, channel) for channel in rows[: page.limit]]
+    return Page[ChannelView](items=items, next_cursor=next_cursor(rows, page.limit))
 
 
-@router.get("/channels/{channel_id}", response_model=ChannelOut, responses=_ERRORS)
-def get_channel(session: DbSession, user: CurrentUser, channel_id: Id) -> ChannelOut:
-    return channels_service.to_out(session, channels_service.get_visible(session, user, channel_id))
+@router.get("/channels/{channel_id}", response_model=ChannelView, responses=_ERRORS)
+def get_channel(session: DbSession, user: CurrentUser, channel_id: Id) -> ChannelView:
+    channel = channels_service.get_visible(session, user, channel_id)
+    return channels_service.to_out(session, user, channel)

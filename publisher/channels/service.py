@@ -12,7 +12,14 @@ from sqlalchemy.orm import Session
 from publisher.channels.credentials import decrypt_credentials, encrypt_credentials
 from publisher.channels.models import Channel, ChannelPartner, TargetType
 from publisher.channels.profiles import ProfileError, resolve_profile
-from publisher.publications.schemas import ChannelIn, ChannelOut, HttpsTargetIn, S3TargetIn
+from publisher.publications.schemas import (
+    ChannelAdminOut,
+    ChannelIn,
+    ChannelOut,
+    ChannelView,
+    HttpsTargetIn,
+    S3TargetIn,
+)
 from shopcast.auth.models import Role, User
 from shopcast.auth.service import Principal
 from shopcast.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -140,14 +147,21 @@ def channel_credentials(settings: Settings, channel: Channel) -> dict[str, Any]:
     return decrypt_credentials(settings.secret_key, channel.credentials) if channel.credentials else {}
 
 
-def to_out(session: Session, channel: Channel, shown: dict[str, Any] | None = None) -> ChannelOut:
-    partners = session.scalars(select(ChannelPartner.user_id).where(ChannelPartner.channel_id == channel.id))
-    return ChannelOut(
+def to_out(
+    session: Session, principal: Principal, channel: Channel, shown: dict[str, Any] | None = None
+) -> ChannelView:
+    """The admin shape for admins; for everyone else the channel without its delivery target and
+    partners (a bucket, access key id or endpoint is the operator's business, not a creator's)."""
+    public = ChannelOut(
         id=channel.id,
         name=channel.name,
         profile=channel.profile_name,
         profile_spec=channel.profile,
-        target={**channel.target, **(shown or {})},
-        partner_ids=sorted(partners),
         created_at=channel.created_at,
+    )
+    if principal.role is not Role.admin:
+        return public
+    partners = session.scalars(select(ChannelPartner.user_id).where(ChannelPartner.channel_id == channel.id))
+    return ChannelAdminOut(
+        **public.model_dump(), target={**channel.target, **(shown or {})}, partner_ids=sorted(partners)
     )

@@ -48,16 +48,27 @@ class ChannelIn(RequestModel):
 
 
 class ChannelOut(BaseModel):
+    """A channel as creators, PDs and partners see it: what to publish to and what it expects."""
+
     id: str
     name: str
     profile: str
     profile_spec: dict[str, Any]
+    created_at: datetime
+
+
+class ChannelAdminOut(ChannelOut):
+    """A channel as admins see it: also where it delivers and who may pull."""
+
     target: dict[str, Any] = Field(
         description="without secret keys; an https target's signing secret "
         "(whsec_...) only when the channel is created"
     )
     partner_ids: list[str]
-    created_at: datetime
+
+
+# Admins get the whole shape; everyone else the public one (no buckets, keys, endpoints or partners).
+ChannelView = ChannelAdminOut | ChannelOut
 
 
 class PublicationIn(RequestModel):
