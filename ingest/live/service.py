@@ -22,10 +22,11 @@ from sqlalchemy.orm import Session
 from ingest.assets.models import Asset, AssetState
 from ingest.live.models import LiveState, LiveStream
 from ingest.live.schemas import LiveStreamIn, LiveStreamOut
+from shopcast.auth.models import Role
 from shopcast.auth.ownership import get_visible, page_visible
 from shopcast.auth.service import Principal
 from shopcast.db import rows_affected, utcnow
-from shopcast.errors import Conflict, Unauthorized
+from shopcast.errors import Conflict, Forbidden, Unauthorized
 from shopcast.events.service import emit
 from shopcast.jobs.pipeline import start_probe
 from shopcast.settings import Settings
@@ -46,6 +47,9 @@ class RecordingFile:
 
 
 def create_stream(session: Session, principal: Principal, body: LiveStreamIn) -> LiveStream:
+    """A new idle stream owned by the caller; Forbidden for partners, who pull clips and never go live."""
+    if principal.role is Role.partner:
+        raise Forbidden("partners pull clips; live streams belong to creators", code="partners_cannot_stream")
     stream = LiveStream(
         owner_id=principal.id,
         title=body.title,
