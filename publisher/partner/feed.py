@@ -7,6 +7,7 @@ from email.utils import format_datetime
 from xml.etree import ElementTree as ET
 
 from publisher.publications.schemas import PartnerClipOut
+from shopcast.xml_text import xml_safe
 
 __all__ = ["MEDIA_NS", "render_feed"]
 
@@ -18,13 +19,23 @@ def _media(tag: str) -> str:
     return f"{{{MEDIA_NS}}}{tag}"
 
 
+def _element(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
+    """A child whose text and attribute values hold only characters XML allows: ElementTree writes
+    U+FFFF or a control character as it is, and one such title stored before input checks refused
+    them would make the whole feed unparseable."""
+    child = ET.SubElement(parent, tag, {name: xml_safe(value) for name, value in attributes.items()})
+    if text is not None:
+        child.text = xml_safe(text)
+    return child
+
+
 def render_feed(title: str, link: str, clips: Sequence[PartnerClipOut], size: tuple[int, int]) -> bytes:
     """The RSS document, UTF-8 with its XML declaration; `size` is the channel profile's picture."""
     rss = ET.Element("rss", {"version": "2.0"})
-    channel = ET.SubElement(rss, "channel")
-    ET.SubElement(channel, "title").text = title
-    ET.SubElement(channel, "link").text = link
-    ET.SubElement(channel, "description").text = f"Clips published to {title}"
+    channel = _element(rss, "channel")
+    _element(channel, "title", title)
+    _element(channel, "link", link)
+    _element(channel, "description", f"Clips published to {title}")
     for clip in clips:
         _item(channel, clip, size)
     document: bytes = ET.tostring(rss, encoding="utf-8", xml_declaration=True)
@@ -32,14 +43,15 @@ def render_feed(title: str, link: str, clips: Sequence[PartnerClipOut], size: tu
 
 
 def _item(channel: ET.Element, clip: PartnerClipOut, size: tuple[int, int]) -> None:
-    item = ET.SubElement(channel, "item")
+    item = _element(channel, "item")
     name = clip.title or f"Clip {clip.clip_id or clip.asset_id}"
-    ET.SubElement(item, "title").text = name
-    ET.SubElement(item, "guid", {"isPermaLink": "false"}).text = clip.id
+    _element(item, "title", name)
+    _element(item, "guid", clip.id, isPermaLink="false")
     if clip.delivered_at is not None:
-        ET.SubElement(item, "pubDate").text = format_datetime(clip.delivered_at)
-    ET.SubElement(item, "enclosure", {"url": clip.download_url, "type": clip.content_type,
-                                      "length": str(clip.file_size or 0)})  # fmt: skip
+        _element(item, "pubDate", format_datetime(clip.delivered_at))
+    _element(
+        item, "enclosure", url=clip.download_url, type=clip.content_type, length=str(clip.file_size or 0)
+    )
     content = {
         "url": clip.download_url,
         "type": clip.content_type,
@@ -49,15 +61,13 @@ def _item(channel: ET.Element, clip: PartnerClipOut, size: tuple[int, int]) -> N
         "width": str(size[0]),
         "height": str(size[1]),
     }
-    media = ET.SubElement(item, _media("content"), content)
-    ET.SubElement(media, _media("title")).text = name
-    ET.SubElement(media, _media("description")).text = (
-        ", ".join(p.get("name", "") for p in clip.products) or name
-    )
+    media = _element(item, _media("content"), **content)
+    _element(media, _media("title"), name)
+    _element(media, _media("description"), ", ".join(p.get("name", "") for p in clip.products) or name)
     if clip.thumbnail_url:
-        ET.SubElement(media, _media("thumbnail"), {"url": clip.thumbnail_url})
+        _element(media, _media("thumbnail"), url=clip.thumbnail_url)
     for subtitles in clip.subtitles:
         href = subtitles.vtt_url or subtitles.srt_url
         kind = "text/vtt" if subtitles.vtt_url else "application/x-subrip"
         if href:
-            ET.SubElement(media, _media("subTitle"), {"type": kind, "lang": subtitles.language, "href": href})
+            _element(media, _media("subTitle"), type=kind, lang=subtitles.language, href=href)
