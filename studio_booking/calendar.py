@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
 from collections.abc import Iterable
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vText
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -58,19 +59,29 @@ def creator_bookings(session: Session, creator_id: str) -> list[Booking]:
     )
 
 
+def ical_text(value: str) -> vText:
+    """A TEXT value (RFC 5545, 3.3.11) without the control characters TEXT may not hold (tab and
+    line breaks stay: the writer escapes line breaks, backslashes, semicolons and commas, and folds
+    long lines). Older studio rows may hold what input checks now refuse; they must not break a feed."""
+    kept = "".join(c for c in value if c in "\t\r\n" or unicodedata.category(c) != "Cc")
+    return vText(kept)
+
+
 def render(name: str, bookings: Iterable[Booking], studios: dict[str, Studio]) -> bytes:
     """A VCALENDAR with one VEVENT per booking; a changed or cancelled one keeps its UID, raises SEQUENCE."""
     calendar = Calendar()
     calendar.add("prodid", "-//Shopcast//Studio bookings//EN")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", name)
+    # An X- property is written as given unless it is typed as TEXT: a raw line break in it would
+    # end the content line, and icalendar refuses to write that at all.
+    calendar.add("x-wr-calname", ical_text(name))
     for booking in bookings:
         studio = studios.get(booking.studio_id)
         event = Event()
         event.add("uid", f"{booking.id}@shopcast")
-        event.add("summary", f"Studio booking: {studio.name if studio else booking.studio_id}")
+        event.add("summary", ical_text(f"Studio booking: {studio.name if studio else booking.studio_id}"))
         if studio is not None and studio.location:
-            event.add("location", studio.location)
+            event.add("location", ical_text(studio.location))
         event.add("dtstart", booking.starts_at)
         event.add("dtend", booking.ends_at)
         event.add("dtstamp", booking.updated_at)

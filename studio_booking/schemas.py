@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -9,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AwareDatetime, BaseModel, Field, field_validator, model_validator
 
 from shopcast.api.nul_refusal import RequestModel
+from shopcast.xml_text import is_interchangeable
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 ALL_DAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -37,6 +39,17 @@ class StudioIn(RequestModel):
     capacity: int = Field(default=1, ge=1, le=1000)
     max_booking_hours: int = Field(default=12, ge=1, le=24 * 7)
     cancel_cutoff_minutes: int = Field(default=0, ge=0, le=30 * 24 * 60)
+
+    @field_validator("name", "location")
+    @classmethod
+    def _one_printable_line(cls, value: str | None) -> str | None:
+        # Names end up in calendar feeds and pages as one line: a line break or other control
+        # character (or a noncharacter) has no place in them.
+        if value is not None and (
+            any(unicodedata.category(c) == "Cc" for c in value) or not is_interchangeable(value)
+        ):
+            raise ValueError("must be one line of printable text (no line breaks or control characters)")
+        return value
 
     @field_validator("timezone")
     @classmethod
