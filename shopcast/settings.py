@@ -128,6 +128,11 @@ class Settings(BaseSettings):
     # studio bookings
     stream_key_lead_minutes: int = 15
     stream_key_grace_minutes: int = 15
+    # Booking limits per creator (issue #15), so that one creator cannot hold every slot of a
+    # studio: a booking must start within this many days, and a creator holds at most this many
+    # open (future, not cancelled) bookings across all studios. Admins are not limited.
+    booking_horizon_days: int = Field(default=180, ge=1)
+    max_open_bookings_per_creator: int = Field(default=10, ge=1)
 
     worker_concurrency: int = Field(default=2, ge=1)
 

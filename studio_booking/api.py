@@ -90,7 +90,7 @@ def create_booking(
     identity = RequestIdentity.of("POST", "/v1/bookings", body.model_dump_json())
 
     def create() -> tuple[int, str]:
-        booking = bookings_service.create_booking(session, user, body)
+        booking = bookings_service.create_booking(session, user, body, _runtime(request).settings)
         studio = studios_service.get_studio(session, booking.studio_id)
         return 201, bookings_service.to_out(booking, studio, _runtime(request).settings).model_dump_json()
 

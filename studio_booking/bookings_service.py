@@ -10,12 +10,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shopcast.auth import ownership
-from shopcast.auth.models import Role
+from shopcast.auth.models import Role, User
 from shopcast.auth.service import Principal
 from shopcast.db import utcnow
 from shopcast.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -27,14 +27,17 @@ from studio_booking.stream_keys import key_window, new_stream_key
 from studio_booking.studios_service import get_studio, opening_hours
 
 
-def create_booking(session: Session, principal: Principal, data: BookingIn) -> Booking:
-    """Book `[starts_at, ends_at)`; raises ValidationFailed (422) or Conflict (409, naming the slot)."""
+def create_booking(session: Session, principal: Principal, data: BookingIn, settings: Settings) -> Booking:
+    """Book `[starts_at, ends_at)`; raises ValidationFailed (422) or Conflict (409, naming the slot,
+    or `too_many_bookings` when the creator already holds the most open bookings allowed)."""
     if principal.role not in (Role.creator, Role.admin):
         raise Forbidden("only creators book studios", code="creators_only")
     _serialise_on_sqlite(session, data.studio_id)
     studio = get_studio(session, data.studio_id)
     starts_at, ends_at = data.starts_at.astimezone(ZoneInfo("UTC")), data.ends_at.astimezone(ZoneInfo("UTC"))
     _validate_slot(studio, starts_at, ends_at)
+    if principal.role is not Role.admin:
+        _check_creator_limits(session, settings, principal.id, starts_at)
     blocked_until = ends_at + timedelta(minutes=studio.buffer_minutes)
     clash = _first_overlap(session, studio, starts_at, blocked_until)
     if clash is not None:
@@ -82,6 +85,34 @@ def _validate_slot(studio: Studio, starts_at: datetime, ends_at: datetime) -> No
             f"the studio is open {studio.opens_at}-{studio.closes_at} ({studio.timezone}) on "
             f"{', '.join(studio.open_days)}; the slot lies outside",
             code="outside_opening_hours",
+        )
+
+
+def _check_creator_limits(session: Session, settings: Settings, creator_id: str, starts_at: datetime) -> None:
+    """One creator may not hold a studio's calendar: bookings start within the horizon, and a
+    creator holds at most `max_open_bookings_per_creator` bookings that are confirmed and not over."""
+    now = utcnow()
+    horizon = now + timedelta(days=settings.booking_horizon_days)
+    if starts_at > horizon:
+        raise ValidationFailed(
+            f"bookings must start within {settings.booking_horizon_days} days, by {horizon:%Y-%m-%d} UTC",
+            code="booking_too_far",
+        )
+    # Holding the creator's row makes the count and the insert one step on PostgreSQL, so two
+    # simultaneous requests cannot both take the last open place (SQLite has one writer already).
+    session.execute(select(User.id).where(User.id == creator_id).with_for_update())
+    held = session.scalar(
+        select(func.count())
+        .select_from(Booking)
+        .where(Booking.creator_id == creator_id, Booking.state == BookingState.confirmed)
+        .where(Booking.ends_at > now)
+    )
+    limit = settings.max_open_bookings_per_creator
+    if (held or 0) >= limit:
+        raise Conflict(
+            f"you already hold {held} upcoming bookings, the most allowed ({limit}); cancel one or wait "
+            "until one is over",
+            code="too_many_bookings",
         )
 
 

@@ -34,6 +34,7 @@ def _booking(runtime: Runtime) -> tuple[Booking, Principal]:
             session,
             creator,
             BookingIn(studio_id=studio.id, starts_at=start, ends_at=start + timedelta(hours=2)),
+            runtime.settings,
         )
         session.expunge(booking)
         return booking, creator

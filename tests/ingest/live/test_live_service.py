@@ -31,6 +31,7 @@ def _booking_starting_soon(runtime: Runtime) -> Booking:
             session,
             creator,
             BookingIn(studio_id=studio.id, starts_at=start, ends_at=start + timedelta(hours=1)),
+            runtime.settings,
         )
         session.expunge(booking)
         return booking
