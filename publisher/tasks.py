@@ -15,18 +15,23 @@ from publisher.publications.service import (
     start_delivery,
     start_render,
 )
+from publisher.publications.waiting import defer_render, render_waits, resume_waiting_renders
 from shopcast.db import transaction
 from shopcast.jobs.models import Job
 from shopcast.jobs.registry import Finisher, JobContext, JobKind, register
+from shopcast.jobs.sweeper import register_periodic
 from shopcast.runtime import current_runtime
 
 
 def render_publication(ctx: JobContext) -> Finisher:
     """Conform the clip to the channel's profile; the finisher queues the delivery, or fails the
-    publication with the violations the check found."""
+    publication with the violations the check found. While the asset's subtitles job has not ended,
+    it renders nothing and the publication waits (publisher/publications/waiting.py)."""
     runtime = current_runtime()
     publication_id = str(ctx.params["publication_id"])
     with transaction(runtime.sessions) as session:
+        if render_waits(session, publication_id):
+            return lambda finishing, _job: defer_render(finishing, publication_id, ctx.job_id)
         plan = start_render(session, publication_id)
     if plan is None:
         return lambda _session, _job: None
@@ -63,3 +68,4 @@ def _given_up(session: Session, job: Job, code: str, message: str) -> None:
 
 register(JobKind(name=RENDER_KIND, queue="render", handler=render_publication, on_give_up=_given_up))
 register(JobKind(name=DELIVER_KIND, queue="publish", handler=deliver_publication, on_give_up=_given_up))
+register_periodic("resume_waiting_publications", resume_waiting_renders)
