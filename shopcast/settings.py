@@ -67,6 +67,12 @@ class Settings(BaseSettings):
     clip_render_time_limit: TimeLimit = TimeLimit(floor_s=300.0, per_media_s=30.0)
     conform_time_limit: TimeLimit = TimeLimit(floor_s=300.0, per_media_s=40.0)
 
+    # clip edits (issue #15): a clip's render work is bounded at creation, not by the job's time
+    # limit: at most this many ranges, and this many seconds of ranges in all (overlaps count twice).
+    # The request schema refuses more than 1000 ranges while parsing, so the count stays at or below it.
+    clip_max_ranges: int = Field(default=20, ge=1, le=1000)
+    clip_max_total_s: float = Field(default=600.0, gt=0)
+
     # jobs
     job_max_attempts: int = 3
     job_heartbeat_s: float = 5.0

@@ -14,6 +14,7 @@ from shopcast.media.rendition import Rendition
 
 Seconds = Annotated[FiniteFloat, Field(description="seconds on the source's timeline")]
 Share = Annotated[FiniteFloat, Field(description="0 (left or top edge) to 1 (right or bottom edge)")]
+RANGES_CEILING = 1000  # the most ranges a request may carry; Settings.clip_max_ranges stays below it
 Position = Literal["top-left", "top", "top-right", "bottom-left", "bottom", "bottom-right"]
 
 
@@ -55,7 +56,16 @@ class ProductIn(RequestModel):
 
 class ClipIn(RequestModel):
     asset_id: str = Field(pattern=r"^[0-9a-f]{32}$")
-    ranges: list[RangeIn] = Field(max_length=50, description="played one after another")
+    # The parse-time ceiling only bounds the request's size; the real limits are settings
+    # (`clip_max_ranges`, `clip_max_total_s`), checked when the clip is created.
+    ranges: list[RangeIn] = Field(
+        max_length=RANGES_CEILING,
+        description=(
+            "played one after another; at most the server's clip_max_ranges ranges (20 by default) "
+            "lasting clip_max_total_s seconds in all (600 by default), else 422 too_many_ranges or "
+            "clip_too_long"
+        ),
+    )
     aspect: Literal["16:9", "9:16", "1:1"] | None = Field(default=None, description="default: the source's")
     focus: FocusPointIn | list[FocusKeyframeIn] | None = Field(
         default=None, description="a point, or keyframes the crop moves between; default: the centre"

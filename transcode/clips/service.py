@@ -28,7 +28,7 @@ from shopcast.signing import sign
 from transcode.clips.edit import ClipEdit, clip_windows, retimed_products
 from transcode.clips.models import Clip, ClipState
 from transcode.clips.schemas import ClipIn, ClipOut
-from transcode.clips.validation import SourceFacts, validate_clip
+from transcode.clips.validation import SourceFacts, check_clip_bounds, validate_clip
 from transcode.subtitles.models import SubtitleTrack
 from transcode.subtitles.service import track_key, tracks_of
 
@@ -56,8 +56,9 @@ def create_clip(session: Session, settings: Settings, principal: Principal, body
     """A queued clip and its render job (sent to the `render` queue after commit).
 
     Raises NotFound for an asset the principal may not see, Conflict for one not probed (or
-    rejected), ValidationFailed for an edit that does not fit the asset.
+    rejected), ValidationFailed for an edit out of the settings' bounds or that does not fit the asset.
     """
+    check_clip_bounds(body.ranges, settings.clip_max_ranges, settings.clip_max_total_s)
     asset = get_visible_asset(session, principal, body.asset_id)
     found = source_of(session, asset.id)
     if found is None:

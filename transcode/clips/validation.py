@@ -26,7 +26,7 @@ from transcode.clips.framing import default_aspect, output_size
 from transcode.clips.schemas import ClipIn, FocusKeyframeIn, FocusPointIn, OverlayIn, ProductIn, RangeIn
 from transcode.clips.text import TextLayout, em_width, overlay_text
 
-__all__ = ["SourceFacts", "validate_clip"]
+__all__ = ["SourceFacts", "check_clip_bounds", "validate_clip"]
 
 _END_SLACK_S = 0.001  # a range may end on the source's last instant as the probe rounded it
 
@@ -52,6 +52,21 @@ class SourceFacts:
             has_video=source.has_video,
             has_audio=source.has_audio,
             interlaced=source.interlaced,
+        )
+
+
+def check_clip_bounds(ranges: Sequence[RangeIn], max_ranges: int, max_total_s: float) -> None:
+    """Refuse an edit whose render work is out of bounds (`clip_max_ranges`, `clip_max_total_s`)
+    before anything else is looked at: without it, 50 ranges of a whole 8-hour source would render
+    until the job's hard time limit. Overlapping ranges count each time they play."""
+    if len(ranges) > max_ranges:
+        raise ValidationFailed(
+            f"ranges: {len(ranges)} ranges, at most {max_ranges} are allowed", code="too_many_ranges"
+        )
+    total_s = sum(max(0.0, piece.out_s - piece.in_s) for piece in ranges)
+    if total_s > max_total_s:
+        raise ValidationFailed(
+            f"ranges: {total_s:.3f} s in all, at most {max_total_s:g} s are allowed", code="clip_too_long"
         )
 
 
