@@ -118,6 +118,9 @@ class Settings(BaseSettings):
     partner_url_ttl_s: int = Field(default=3600, ge=1)
     publish_timeout_s: float = Field(default=300.0, gt=0)
     publish_s3_request_attempts: int = Field(default=4, ge=1, le=10)
+    # HTTPS push (issue #15): one request's whole exchange (sending the file, the partner's answer)
+    # ends by this deadline; publish_timeout_s above bounds each single read or write within it
+    publish_push_deadline_s: float = Field(default=1800.0, gt=0)
 
     # live ingest (WHIP): the addresses WebRTC gathers and advertises (comma-separated; empty: the
     # machine's interfaces), ICE servers advertised to publishers (comma-separated URLs), how long a
