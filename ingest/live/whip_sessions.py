@@ -140,10 +140,14 @@ class LiveNode:
         session.pc.on("connectionstatechange", lambda: self._connection_changed(session))
         self._ensure_health_loop()
 
-    def end(self, session_id: str) -> None:
-        """The publisher's DELETE: the session stops and its recording is handed off, after the
-        answer has gone (a publisher waits for nothing)."""
+    def end(self, session_id: str, key: str) -> None:
+        """The publisher's DELETE, with the stream key it published with: the session stops and its
+        recording is handed off, after the answer has gone (a publisher waits for nothing). Raises
+        NotFound for a session this node does not hold, or whose key is another (a session's URL
+        alone must never end it: issue #15)."""
         session = self.session_for(session_id)
+        if not secrets.compare_digest(key.encode(), session.stream_key.encode()):
+            raise NotFound("no such WHIP session (it ended, or lives on another node)")
         self.sessions.pop(session_id, None)
         self._spawn(self._end(session))
 
