@@ -3,8 +3,9 @@ players reach them (signed files, and subtitle renditions in the HLS master).
 
 Each version of a language's track is written under a prefix of its own and becomes visible when
 its SubtitleTrack row points there, in the transaction that finishes the job or accepts the edit.
-Replaced versions stay in the store (a few kilobytes each) until the asset is deleted: a clip render
-planned against one may still be reading it.
+A version a PD's edit replaced is deleted after that edit commits, unless a render of the asset is
+running (a clip or publication render planned against it may still be reading it; `retention.py`);
+versions Whisper replaced, and kept ones, stay (a few kilobytes each) until the asset is deleted.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from transcode.hls.service import asset_gone_checker
 from transcode.local_source import local_source
 from transcode.subtitles.command import build_speech_extract
 from transcode.subtitles.models import SubtitleTrack
+from transcode.subtitles.retention import delete_replaced_after_commit
 from transcode.subtitles.transcriber import Transcript, load_transcriber
 
 LANGUAGE = re.compile(r"^[a-z]{2}$")
@@ -183,10 +185,12 @@ def _new_track(asset_id: str, files: TrackFiles, prefix: str) -> SubtitleTrack:
 def replace_track(
     session: Session, runtime: Runtime, asset_id: str, owner_id: str, language: str, cues: Sequence[Cue]
 ) -> SubtitleTrack:
-    """A PD's corrected cues become the language's track."""
+    """A PD's corrected cues become the language's track; the version it replaces is deleted once
+    this commits, unless a running render may still read it (`retention.py`)."""
     prefix = f"assets/{asset_id}/subtitles/edit-{new_id()}"
     _store_track(runtime, prefix, language, cues)
     track = session.get(SubtitleTrack, (asset_id, language))
+    delete_replaced_after_commit(session, runtime, asset_id, language, track.prefix if track else None)
     if track is None:
         kind = "transcript" if _transcript_language(session, asset_id) in (None, language) else "translation"
         track = _new_track(asset_id, TrackFiles(language, kind, len(cues)), prefix)
