@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from shopcast.errors import ValidationFailed
 from shopcast.media.source_info import SourceInfo
+from shopcast.xml_text import is_interchangeable
 from transcode.clips.edit import (
     ClipEdit,
     FocusKeyframe,
@@ -229,11 +230,14 @@ def _products(
 
 def _one_line(field: str, value: str | None, problems: list[str]) -> str:
     """Text with its runs of whitespace (line breaks too) made single spaces; control characters
-    and empty text are refused."""
+    and empty text are refused, and so are noncharacters (U+FFFE, U+FFFF, ...) that XML feeds and
+    subtitle files cannot carry."""
     text = " ".join((value or "").split())
     if not text:
         problems.append(f"{field}: must not be empty")
-    elif any(unicodedata.category(char) in ("Cc", "Cs", "Co") for char in text):
+    elif any(unicodedata.category(char) in ("Cc", "Cs", "Co") for char in text) or not is_interchangeable(
+        text
+    ):
         problems.append(f"{field}: must be printable text")
     return text
 
