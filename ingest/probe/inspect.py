@@ -14,6 +14,7 @@ from typing import Any
 import av
 import av.error
 
+from ingest.probe.redaction import ffmpeg_reason
 from ingest.probe.rejections import InputRejected
 from ingest.probe.sniff import looks_like_media, sniff
 from shopcast.media.source_info import SourceInfo
@@ -67,7 +68,8 @@ def _open(path: Path, head: bytes, tail: bytes, limits: Limits) -> av.container.
         return av.open(str(path), mode="r", options=options)
     except (av.error.FFmpegError, UnicodeDecodeError) as exc:
         if looks_like_media(head, tail):
-            raise InputRejected("corrupt", f"the file looks like media but cannot be read: {exc}") from exc
+            reason = ffmpeg_reason(exc, path)
+            raise InputRejected("corrupt", f"the file looks like media but cannot be read: {reason}") from exc
         raise InputRejected(
             "unsupported_format", "no supported audio/video container was recognised"
         ) from exc
@@ -94,7 +96,7 @@ def _describe(container: av.container.InputContainer, path: Path, size: int, lim
             "too_large", f"{duration:.0f} s exceeds the limit of {limits.max_duration_s:.0f} s"
         )
     _check_index_within_file(container, size)
-    rotation, interlaced, vfr = _first_frame_facts(container, video)
+    rotation, interlaced, vfr = _first_frame_facts(container, video, path)
     if rotation % 180:
         width, height = height, width
     audio = container.streams.audio[0] if container.streams.audio else None
@@ -178,7 +180,7 @@ def _check_index_within_file(container: av.container.InputContainer, size: int) 
 
 
 def _first_frame_facts(
-    container: av.container.InputContainer, video: av.video.stream.VideoStream
+    container: av.container.InputContainer, video: av.video.stream.VideoStream, path: Path
 ) -> tuple[int, bool, bool]:
     """Rotation and interlacing from the first decoded frame; VFR from the first packets' timestamps."""
     video.codec_context.thread_count = 1
@@ -200,7 +202,8 @@ def _first_frame_facts(
                 break
     except av.error.FFmpegError as exc:
         if rotation is None:
-            raise InputRejected("corrupt", f"the video cannot be decoded: {exc}") from exc
+            reason = ffmpeg_reason(exc, path)
+            raise InputRejected("corrupt", f"the video cannot be decoded: {reason}") from exc
     if rotation is None:
         raise InputRejected("corrupt", "no video frame could be decoded")
     field_order = str(getattr(video.codec_context, "field_order", "") or "").lower()

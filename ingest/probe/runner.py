@@ -9,6 +9,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from ingest.probe.inspect import Limits
+from ingest.probe.redaction import without_paths
 from ingest.probe.rejections import InputRejected
 from shopcast.media.source_info import SourceInfo
 from shopcast.settings import Settings
@@ -26,7 +27,15 @@ def limits_from_settings(settings: Settings) -> Limits:
 
 
 def run_probe(path: Path, settings: Settings) -> SourceInfo:
-    """The `source` description of the file; raises InputRejected when it is not acceptable."""
+    """The `source` description of the file; raises InputRejected when it is not acceptable, with
+    a message that names no server path (it reaches the uploader)."""
+    try:
+        return _probe_in_child(path, settings)
+    except InputRejected as rejected:
+        raise InputRejected(rejected.code, without_paths(rejected.message, path)) from rejected
+
+
+def _probe_in_child(path: Path, settings: Settings) -> SourceInfo:
     command = [
         sys.executable,
         "-m",
