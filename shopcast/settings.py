@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     upload_expiry_s: int = 24 * 3600
     upload_part_bytes: int = 8 * 1024 * 1024
     upload_lock_wait_s: float = 5.0
+    # tus upload lock (issue #15): a PATCH holding an upload renews its lock while it makes progress;
+    # one whose client sends nothing for this long loses it to a retry, and may then write nothing.
+    upload_lock_stale_s: float = Field(default=30.0, gt=0)
 
     # input limits (docs/architecture.md, Input safety)
     max_duration_s: float = 8 * 3600

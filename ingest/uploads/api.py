@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from email.utils import format_datetime
+from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, Response
+import anyio
+from fastapi import APIRouter, Depends, Header, Request, Response
+from sqlalchemy.orm import Session
 from starlette.requests import ClientDisconnect
 
 from ingest.uploads import service as uploads_service
@@ -21,7 +25,8 @@ from ingest.uploads.headers import (
 from ingest.uploads.service import UploadStatus
 from shopcast.api.idempotency import RequestIdentity, StoredResponse, remember, replay
 from shopcast.api.routes import Id, error_responses
-from shopcast.auth.dependencies import CurrentUser
+from shopcast.auth.dependencies import CurrentUser, bearer_token
+from shopcast.auth.service import Principal, authenticate
 from shopcast.db import transaction
 from shopcast.errors import ShopcastError
 from shopcast.runtime import Runtime
@@ -73,6 +78,20 @@ class _RequestBody:
             self.interrupted = True
 
 
+def _uploader(request: Request) -> Principal:
+    """The caller, read in a transaction of its own. CurrentUser keeps the request's session (and
+    on PostgreSQL a pooled connection) open until the route returns, which for a PATCH streaming
+    a large body or waiting for a held upload is far too long: many of them would take every
+    connection, and with them the threads of everyone else's requests."""
+    with transaction(request.app.state.sessions) as session:
+        principal = authenticate(session, bearer_token(request))
+    request.state.principal = principal
+    return principal
+
+
+Uploader = Annotated[Principal, Depends(_uploader)]
+
+
 def _runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
@@ -98,7 +117,7 @@ def capabilities(request: Request) -> Response:
     status_code=201,
     response_class=Response,
     summary="Create an upload (and its asset)",
-    responses=error_responses(400, 401, 409, 412, 413, 415, 422, 423, 460),
+    responses=error_responses(400, 401, 403, 409, 412, 413, 415, 422, 423, 460),
     openapi_extra={
         "requestBody": {
             "required": False,
@@ -108,7 +127,7 @@ def capabilities(request: Request) -> Response:
 )
 async def create(
     request: Request,
-    user: CurrentUser,
+    user: Uploader,
     upload_length: Annotated[int, Header(alias="Upload-Length", ge=0)],
     tus_resumable: Annotated[str | None, Header(alias="Tus-Resumable")] = None,
     upload_metadata: Annotated[str | None, Header(alias="Upload-Metadata")] = None,
@@ -120,31 +139,55 @@ async def create(
     identity = RequestIdentity.of(
         "POST", request.url.path, str(upload_length), upload_metadata, upload_checksum
     )
-    if idempotency_key:
-        with transaction(runtime.sessions) as session:
-            stored = replay(session, user.id, idempotency_key, identity)
-        if stored is not None:
-            return Response(status_code=stored.status_code, headers=stored.headers)
+    once = _CreationKey(user, idempotency_key, identity) if idempotency_key else None
+    if once and (replayed := await anyio.to_thread.run_sync(once.replayed, runtime)):
+        return replayed
     metadata = parse_metadata(upload_metadata)
     checksum = parse_checksum(upload_checksum)
     has_body = request.headers.get("content-type", "").startswith(OFFSET_CONTENT_TYPE)
-    status = uploads_service.create_upload(runtime, user, upload_length, metadata)
+    within = once.remember if once else None
+    create = partial(uploads_service.create_upload, body_follows=has_body, within=within)
+    status = await anyio.to_thread.run_sync(create, runtime, user, upload_length, metadata)
     if has_body:
         status = await uploads_service.append(
             runtime, user, status.asset_id, 0, _RequestBody(request), checksum
         )
         request.app.state.metrics.upload_bytes.inc(status.offset)
-    headers = {**_tus_headers(status), "Location": f"/v1/uploads/{status.asset_id}"}
-    if idempotency_key:
+    return Response(status_code=201, headers={**_tus_headers(status), "Location": _location(status.asset_id)})
+
+
+def _location(upload_id: str) -> str:
+    return f"/v1/uploads/{upload_id}"
+
+
+@dataclass(frozen=True)
+class _CreationKey:
+    """A creation's Idempotency-Key. It is stored in the transaction that creates the asset: of
+    concurrent creations with one key, the losers' inserts of it fail, and their assets roll back
+    with them (409; their retries replay the winner)."""
+
+    user: Principal
+    key: str
+    identity: RequestIdentity
+
+    def remember(self, session: Session, status: UploadStatus) -> None:
+        answer = StoredResponse(201, {"Location": _location(status.asset_id)}, json.dumps(None))
+        remember(session, self.user.id, self.key, self.identity, answer)
+
+    def replayed(self, runtime: Runtime) -> Response | None:
+        """The answer to a repeat: the first creation's Location, with the upload's offset now
+        (bytes may have arrived since, with the creation's body or by PATCHes)."""
         with transaction(runtime.sessions) as session:
-            remember(
-                session,
-                user.id,
-                idempotency_key,
-                identity,
-                StoredResponse(201, headers, json.dumps(None)),
-            )
-    return Response(status_code=201, headers=headers)
+            stored = replay(session, self.user.id, self.key, self.identity)
+        if stored is None:
+            return None
+        location = stored.headers.get("Location")
+        if location is None:
+            return Response(status_code=stored.status_code, headers=stored.headers)
+        status = uploads_service.status(runtime, self.user, location.rsplit("/", 1)[-1])
+        return Response(
+            status_code=stored.status_code, headers={**_tus_headers(status), "Location": location}
+        )
 
 
 UploadId = Id
@@ -180,7 +223,7 @@ def head(
 )
 async def patch(
     request: Request,
-    user: CurrentUser,
+    user: Uploader,
     upload_id: UploadId,
     upload_offset: Annotated[int, Header(alias="Upload-Offset", ge=0)],
     tus_resumable: TusResumable = None,
@@ -205,9 +248,9 @@ async def patch(
     summary="Terminate an upload and drop its asset",
     responses=error_responses(401, 404, 410, 412, 422, 423),
 )
-def terminate(
-    request: Request, user: CurrentUser, upload_id: UploadId, tus_resumable: TusResumable = None
+async def terminate(
+    request: Request, user: Uploader, upload_id: UploadId, tus_resumable: TusResumable = None
 ) -> Response:
     _check_version(tus_resumable)
-    uploads_service.terminate(_runtime(request), user, upload_id)
+    await uploads_service.terminate(_runtime(request), user, upload_id)
     return Response(status_code=204, headers={"Tus-Resumable": TUS_VERSION})

@@ -1,28 +1,28 @@
 """tus uploads: create an asset and its upload, append bytes under a lock, complete and probe.
 
 Bytes stream from the request to the store in bounded memory; offsets and staging state live
-in the database, so any API process can continue any upload.
+in the database, so any API process can continue any upload. The lock is a lease (`lease.py`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import secrets
-import time
-from collections.abc import AsyncIterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
 
 import anyio
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from ingest.assets.models import Asset, AssetState, source_key
 from ingest.uploads.headers import Checksum, ChecksumMismatch
+from ingest.uploads.lease import BodyStream, FencedUpload, Lease, UploadLockLost, acquire
 from ingest.uploads.models import Upload
+from shopcast.auth.models import Role
 from shopcast.auth.service import Principal
 from shopcast.db import rows_affected, transaction, utcnow
-from shopcast.errors import Conflict, Gone, NotFound, PayloadTooLarge, ShopcastError
+from shopcast.errors import Conflict, Forbidden, Gone, NotFound, PayloadTooLarge
 from shopcast.events.service import emit
 from shopcast.jobs.pipeline import start_probe
 from shopcast.runtime import Runtime
@@ -31,13 +31,6 @@ from shopcast.storage.base import StagedUpload
 from shopcast.storage.pipelined import PipelinedWriter
 
 _WRITE_BATCH = 1 << 20
-_LOCK_STALE_S = 30.0
-_LOCK_REFRESH_S = 5.0
-
-
-class UploadLocked(ShopcastError):
-    status = 423
-    default_code = "upload_locked"
 
 
 @dataclass(frozen=True)
@@ -49,42 +42,84 @@ class UploadStatus:
     complete: bool
 
 
-class BodyStream(Protocol):
-    """Bytes arriving in chunks; `interrupted` is true once the sender went away mid-way."""
-
-    interrupted: bool
-
-    def __aiter__(self) -> AsyncIterator[bytes]: ...
+CreationHook = Callable[[Session, UploadStatus], None]
 
 
 def create_upload(
-    runtime: Runtime, principal: Principal, length: int, metadata: dict[str, str]
+    runtime: Runtime,
+    principal: Principal,
+    length: int,
+    metadata: dict[str, str],
+    *,
+    body_follows: bool,
+    within: CreationHook | None = None,
 ) -> UploadStatus:
-    """Create an asset in state `uploading` with an empty upload of `length` bytes."""
+    """Create an asset in state `uploading` with an empty upload of `length` bytes; `within` runs
+    in the same transaction, and what it raises undoes the creation. An upload of 0 bytes without
+    a body is complete at once: no PATCH will ever come to finish it, so it goes to the probe now,
+    which rejects it as `corrupt` like an empty body sent with the creation."""
+    if principal.role is Role.partner:
+        raise Forbidden("partners receive what reaches their channels; they cannot upload footage")
+    status = _create_rows(runtime, principal, length, metadata, within)
+    if length == 0 and not body_follows:
+        complete(runtime, status.asset_id)
+        return UploadStatus(status.asset_id, 0, 0, None, True)
+    return status
+
+
+def _create_rows(
+    runtime: Runtime,
+    principal: Principal,
+    length: int,
+    metadata: dict[str, str],
+    within: CreationHook | None,
+) -> UploadStatus:
     if length > runtime.settings.max_upload_bytes:
         raise PayloadTooLarge(f"uploads are limited to {runtime.settings.max_upload_bytes} bytes")
-    with transaction(runtime.sessions) as session:
-        asset = Asset(
-            owner_id=principal.id,
-            state=AssetState.uploading,
-            title=metadata.get("title") or metadata.get("filename"),
-            filename=metadata.get("filename"),
-            size_bytes=length,
-        )
-        session.add(asset)
-        session.flush()
-        staging = runtime.store.begin_staging(source_key(asset.id))
-        expires = utcnow() + timedelta(seconds=runtime.settings.upload_expiry_s)
-        upload = Upload(
-            asset_id=asset.id,
-            length=length,
-            metadata_=metadata,
-            staging=staging.to_json(),
-            expires_at=expires,
-        )
-        session.add(upload)
-        emit(session, "asset.created", owner_id=principal.id, subject_id=asset.id, data={"id": asset.id})
-        return UploadStatus(asset.id, 0, length, expires, False)
+    staged: list[tuple[str, StagingState]] = []
+    try:
+        with transaction(runtime.sessions) as session:
+            status = _add_rows(session, runtime, principal, length, metadata, staged)
+            if within is not None:
+                within(session, status)
+            return status
+    except BaseException:
+        for key, staging in staged:  # the rows are rolled back: so goes what was staged for them
+            with contextlib.suppress(Exception):
+                runtime.store.abort_staging(key, staging)
+        raise
+
+
+def _add_rows(
+    session: Session,
+    runtime: Runtime,
+    principal: Principal,
+    length: int,
+    metadata: dict[str, str],
+    staged: list[tuple[str, StagingState]],
+) -> UploadStatus:
+    asset = Asset(
+        owner_id=principal.id,
+        state=AssetState.uploading,
+        title=metadata.get("title") or metadata.get("filename"),
+        filename=metadata.get("filename"),
+        size_bytes=length,
+    )
+    session.add(asset)
+    session.flush()
+    staging = runtime.store.begin_staging(source_key(asset.id))
+    staged.append((source_key(asset.id), staging))
+    expires = utcnow() + timedelta(seconds=runtime.settings.upload_expiry_s)
+    upload = Upload(
+        asset_id=asset.id,
+        length=length,
+        metadata_=metadata,
+        staging=staging.to_json(),
+        expires_at=expires,
+    )
+    session.add(upload)
+    emit(session, "asset.created", owner_id=principal.id, subject_id=asset.id, data={"id": asset.id})
+    return UploadStatus(asset.id, 0, length, expires, False)
 
 
 def _visible_upload(runtime: Runtime, principal: Principal, upload_id: str) -> Upload:
@@ -100,7 +135,7 @@ def _visible_upload(runtime: Runtime, principal: Principal, upload_id: str) -> U
 
 
 def _may_write(principal: Principal, asset: Asset) -> bool:
-    return asset.owner_id == principal.id or principal.role.value == "admin"
+    return asset.owner_id == principal.id or principal.role is Role.admin
 
 
 def status(runtime: Runtime, principal: Principal, upload_id: str) -> UploadStatus:
@@ -116,44 +151,6 @@ def _status_of(upload: Upload) -> UploadStatus:
     return UploadStatus(
         upload.asset_id, upload.offset, upload.length, None if done else upload.expires_at, done
     )
-
-
-def _acquire_lock(runtime: Runtime, upload_id: str) -> str:
-    token = secrets.token_hex(8)
-    deadline = time.monotonic() + runtime.settings.upload_lock_wait_s
-    while True:
-        with transaction(runtime.sessions) as session:
-            stale = utcnow() - timedelta(seconds=_LOCK_STALE_S)
-            taken = session.execute(
-                update(Upload)
-                .where(
-                    Upload.asset_id == upload_id, or_(Upload.lock_token.is_(None), Upload.locked_at < stale)
-                )
-                .values(lock_token=token, locked_at=utcnow())
-            )
-            if rows_affected(taken) == 1:
-                return token
-        if time.monotonic() > deadline:
-            raise UploadLocked("another request is writing to this upload; retry when it has finished")
-        time.sleep(0.05)
-
-
-def _refresh_lock(runtime: Runtime, upload_id: str, token: str) -> None:
-    with transaction(runtime.sessions) as session:
-        session.execute(
-            update(Upload)
-            .where(Upload.asset_id == upload_id, Upload.lock_token == token)
-            .values(locked_at=utcnow())
-        )
-
-
-def _release_lock(runtime: Runtime, upload_id: str, token: str) -> None:
-    with transaction(runtime.sessions) as session:
-        session.execute(
-            update(Upload)
-            .where(Upload.asset_id == upload_id, Upload.lock_token == token)
-            .values(lock_token=None)
-        )
 
 
 def _locked_upload(runtime: Runtime, upload_id: str, offset: int) -> Upload:
@@ -181,34 +178,48 @@ async def append(
     """Append the body at `offset` (tus PATCH). Bytes received before a disconnect are kept,
     unless a checksum was promised and so cannot be verified."""
     await anyio.to_thread.run_sync(_visible_upload, runtime, principal, upload_id)
-    token = await anyio.to_thread.run_sync(_acquire_lock, runtime, upload_id)
+    lease = await acquire(runtime, upload_id)
     try:
-        upload = await anyio.to_thread.run_sync(_locked_upload, runtime, upload_id, offset)
-        state = StagingState.from_json(upload.staging)
-        writer = await anyio.to_thread.run_sync(
-            runtime.store.append, source_key(upload_id), state, offset, runtime.settings.upload_part_bytes
-        )
-        received = await _stream_into(runtime, writer, body, checksum, upload, token)
-        new_state = await anyio.to_thread.run_sync(writer.commit)
-        result = await anyio.to_thread.run_sync(
-            _record_offset, runtime, upload_id, token, offset + received, new_state
-        )
+        result = await lease.hold_while(lambda: _append_held(lease, offset, body, checksum))
     finally:
         # Shielded: a cancelled request must still let go of the upload, or resumes get 423.
         with anyio.CancelScope(shield=True):
-            await anyio.to_thread.run_sync(_release_lock, runtime, upload_id, token)
+            await anyio.to_thread.run_sync(lease.release)
     if result.complete:
         await anyio.to_thread.run_sync(complete, runtime, upload_id)
     return result
 
 
+async def _append_held(
+    lease: Lease, offset: int, body: BodyStream, checksum: Checksum | None
+) -> UploadStatus:
+    runtime, upload_id = lease.runtime, lease.upload_id
+    upload = await anyio.to_thread.run_sync(_locked_upload, runtime, upload_id, offset)
+    if upload.completed_at is not None:
+        # Its staged bytes are the finished source now: nothing may open them for writing.
+        return await _nothing_more(upload, body)
+    state = StagingState.from_json(upload.staging)
+    staged = await anyio.to_thread.run_sync(
+        runtime.store.append, source_key(upload_id), state, offset, runtime.settings.upload_part_bytes
+    )
+    writer = FencedUpload(staged, lease)
+    received = await _stream_into(writer, body, lease, checksum, upload)
+    new_state = await anyio.to_thread.run_sync(writer.commit)
+    return await anyio.to_thread.run_sync(_record_offset, lease, offset + received, new_state)
+
+
+async def _nothing_more(upload: Upload, body: BodyStream) -> UploadStatus:
+    async for _chunk in body:
+        raise PayloadTooLarge(f"the upload is complete ({upload.length} bytes)", code="length_exceeded")
+    return _status_of(upload)
+
+
 async def _stream_into(
-    runtime: Runtime,
     writer: StagedUpload,
     body: BodyStream,
+    lease: Lease,
     checksum: Checksum | None,
     upload: Upload,
-    token: str,
 ) -> int:
     hasher = checksum.new() if checksum else None
     room = upload.length - upload.offset
@@ -217,10 +228,9 @@ async def _stream_into(
     # reallocates and copies it over and over, which cost half the throughput.
     batch: list[bytes] = []
     batched = 0
-    refreshed = time.monotonic()
     pipe = PipelinedWriter(writer)
     try:
-        async for chunk in body:
+        async for chunk in lease.track(body):
             received += len(chunk)
             if received > room:
                 raise PayloadTooLarge(
@@ -233,9 +243,6 @@ async def _stream_into(
             if batched >= _WRITE_BATCH:
                 await pipe.write(b"".join(batch))
                 batch, batched = [], 0
-            if time.monotonic() - refreshed > _LOCK_REFRESH_S:
-                await anyio.to_thread.run_sync(_refresh_lock, runtime, upload.asset_id, token)
-                refreshed = time.monotonic()
         await pipe.write(b"".join(batch))
         await pipe.close()
         if hasher and checksum and (body.interrupted or hasher.digest() != checksum.expected):
@@ -249,16 +256,22 @@ async def _stream_into(
     return received
 
 
-def _record_offset(
-    runtime: Runtime, upload_id: str, token: str, offset: int, state: StagingState
-) -> UploadStatus:
-    with transaction(runtime.sessions) as session:
-        session.execute(
+def _record_offset(lease: Lease, offset: int, state: StagingState) -> UploadStatus:
+    """Store the new offset, if this request still holds the upload: the compare-and-set on its
+    token is what keeps a request that lost the lease from recording anything."""
+    with transaction(lease.runtime.sessions) as session:
+        recorded = session.execute(
             update(Upload)
-            .where(Upload.asset_id == upload_id, Upload.lock_token == token)
+            .where(Upload.asset_id == lease.upload_id, Upload.lock_token == lease.token)
             .values(offset=offset, staging=state.to_json())
         )
-        upload = session.get(Upload, upload_id)
+        if rows_affected(recorded) != 1:
+            lease.lost = True
+            raise UploadLockLost(
+                "a newer request took this upload over before this one finished; nothing was recorded "
+                "from it: ask for the upload's offset (HEAD) and resume from there"
+            )
+        upload = session.get(Upload, lease.upload_id)
         assert upload is not None
         return _status_of(upload)
 
@@ -284,10 +297,20 @@ def complete(runtime: Runtime, upload_id: str) -> None:
         start_probe(session, upload_id, runtime.settings.job_max_attempts)
 
 
-def terminate(runtime: Runtime, principal: Principal, upload_id: str) -> None:
+async def terminate(runtime: Runtime, principal: Principal, upload_id: str) -> None:
     """tus termination: drop the upload, its staged bytes and its asset."""
-    upload = _visible_upload(runtime, principal, upload_id)
-    _acquire_lock(runtime, upload_id)
+    upload = await anyio.to_thread.run_sync(_visible_upload, runtime, principal, upload_id)
+    lease = await acquire(runtime, upload_id)
+    try:
+        await anyio.to_thread.run_sync(_drop, runtime, upload)
+    except BaseException:
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(lease.release)
+        raise
+
+
+def _drop(runtime: Runtime, upload: Upload) -> None:
+    upload_id = upload.asset_id
     with transaction(runtime.sessions) as session:
         asset = session.get(Asset, upload_id)
         if asset is not None:
