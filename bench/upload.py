@@ -72,7 +72,7 @@ def bench_tus(source: Path, scratch: Path) -> tuple[float, float]:
     with transaction(runtime.sessions) as session:
         _user, token = create_user(session, "bench", Role.creator)
     port = free_port()
-    env = {**os.environ, "SHOPCAST_DATA_DIR": str(settings.data_dir)}
+    env = {**os.environ, "SHOPCAST_DATA_DIR": str(settings.data_dir), "SHOPCAST_DEV": "1"}
     cli = [sys.executable, "-m", "shopcast.cli.main", "api", "--port", str(port)]
     server = subprocess.Popen(cli, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"

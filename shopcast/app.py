@@ -7,17 +7,19 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from pydantic import BaseModel
 
 from ingest import install_live_collector, set_outputs_view, start_live_node
 from ingest import router as ingest_router
 from publisher import router as publisher_router
 from shopcast import __version__
+from shopcast.api.body_limit import BodyLimitMiddleware, route_caps
+from shopcast.api.health import router as health_router
 from shopcast.api.metrics import Metrics, MetricsMiddleware, install_job_collector
 from shopcast.api.metrics import router as metrics_router
 from shopcast.api.nul_refusal import NulRefusalMiddleware
-from shopcast.api.ratelimit import RateLimitMiddleware
+from shopcast.api.ratelimit import RateLimitMiddleware, TokenOwners
 from shopcast.api.request_id import RequestIdMiddleware
+from shopcast.api.unexpected_errors import UnexpectedErrorMiddleware, install_fallback_handler
 from shopcast.auth.api import me_router
 from shopcast.auth.api import router as admin_router
 from shopcast.celery_app import configure_celery
@@ -47,11 +49,6 @@ _TUS_HEADERS = [
 ]
 
 
-class Health(BaseModel):
-    status: str
-    version: str
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
     runtime = build_runtime(settings)
@@ -75,8 +72,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessions = runtime.sessions
     app.state.metrics = metrics
     install_error_handlers(app)
+    install_fallback_handler(app)
+    app.add_middleware(UnexpectedErrorMiddleware)  # innermost: the others see its JSON answers
     app.add_middleware(
-        RateLimitMiddleware, per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst
+        RateLimitMiddleware,
+        per_minute=settings.rate_limit_per_minute,
+        burst=settings.rate_limit_burst,
+        owners=TokenOwners.in_database(runtime.sessions),
+    )
+    app.add_middleware(  # before any handler, and so before authentication, reads a body
+        BodyLimitMiddleware, default_max_bytes=settings.max_json_body_bytes, caps=route_caps(settings)
     )
     app.add_middleware(NulRefusalMiddleware)
     app.add_middleware(MetricsMiddleware, metrics=lambda: metrics)
@@ -89,10 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(RequestIdMiddleware)  # outermost: every answer, errors and CORS included
 
-    @app.get("/healthz", response_model=Health, tags=["ops"])
-    def healthz() -> Health:
-        return Health(status="ok", version=__version__)
-
+    app.include_router(health_router)
     app.include_router(metrics_router)
     app.include_router(ingest_router)
     app.include_router(studio_router)

@@ -90,6 +90,15 @@ class Settings(BaseSettings):
     rate_limit_burst: int = 200
     idempotency_ttl_s: int = 24 * 3600
 
+    # HTTP edge hardening (issue #15): request bodies of routes that take JSON are capped at this
+    # (tus, WHIP offers and subtitle files keep their own caps); request headers in all at this, which
+    # the API server enforces before the app sees the request
+    max_json_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    max_header_bytes: int = Field(default=64 * 1024, ge=4096)
+    # development mode (issue #15): only with SHOPCAST_DEV=1 (`make run`, the test stacks) may the
+    # API and workers start with a placeholder secret_key (shopcast/cli/startup_checks.py)
+    dev: bool = False
+
     # playback
     playback_ttl_s: int = 6 * 3600
     x264_preset: str = "veryfast"

@@ -1,26 +1,76 @@
 """Per-caller token buckets; over-eager clients get 429 with Retry-After.
 
+A caller is the user an API token belongs to, however its Authorization header is spelled
+(`bearer X`, `BEARER  X`); a request without a valid API token (none, a made-up one, a stream key,
+a capability `?token=`) is its client address, so inventing tokens never buys a fresh bucket.
 Buckets live in each API process: with N processes a caller gets up to N times the rate.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import time
+from collections.abc import Callable
 
+import anyio
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from shopcast.auth.models import User
+from shopcast.auth.service import hash_token
 from shopcast.errors import error_body
 
-_EXEMPT = ("/healthz", "/metrics", "/openapi.json")
+__all__ = ["RateLimitMiddleware", "TokenOwners", "bearer_of"]
+
+_EXEMPT = ("/healthz", "/readyz", "/metrics", "/openapi.json")
 _MAX_BUCKETS = 10_000
+_OWNER_TTL_S = 60.0
+
+
+def bearer_of(header: bytes) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header, any case and spacing; else None."""
+    parts = header.decode("latin-1").split()
+    if len(parts) == 2 and parts[0].lower() == "bearer":
+        return parts[1]
+    return None
+
+
+class TokenOwners:
+    """Which user holds an API token (None: nobody), remembered for a minute so that a busy caller
+    costs one lookup a minute, not one a request."""
+
+    def __init__(self, lookup: Callable[[str], str | None], ttl_s: float = _OWNER_TTL_S):
+        self.lookup = lookup
+        self.ttl_s = ttl_s
+        self.known: dict[str, tuple[str | None, float]] = {}
+
+    @classmethod
+    def in_database(cls, sessions: sessionmaker[Session]) -> TokenOwners:
+        def lookup(token_hash: str) -> str | None:
+            with sessions() as session:
+                return session.scalar(select(User.id).where(User.token_hash == token_hash))
+
+        return cls(lookup)
+
+    async def owner(self, token: str) -> str | None:
+        token_hash = hash_token(token)
+        now = time.monotonic()
+        found = self.known.get(token_hash)
+        if found is not None and found[1] > now:
+            return found[0]
+        if len(self.known) > _MAX_BUCKETS:
+            self.known = {k: v for k, v in self.known.items() if v[1] > now}
+        owner = await anyio.to_thread.run_sync(self.lookup, token_hash)
+        self.known[token_hash] = (owner, now + self.ttl_s)
+        return owner
 
 
 class RateLimitMiddleware:
-    def __init__(self, app: ASGIApp, per_minute: int, burst: int):
+    def __init__(self, app: ASGIApp, per_minute: int, burst: int, owners: TokenOwners):
         self.app = app
+        self.owners = owners
         self.rate = per_minute / 60.0
         self.burst = float(burst)
         self.buckets: dict[str, tuple[float, float]] = {}
@@ -29,7 +79,7 @@ class RateLimitMiddleware:
         if scope["type"] != "http" or scope["path"] in _EXEMPT:
             await self.app(scope, receive, send)
             return
-        wait = self._take(self._caller(scope))
+        wait = self._take(await self._caller(scope))
         if wait <= 0:
             await self.app(scope, receive, send)
             return
@@ -42,10 +92,14 @@ class RateLimitMiddleware:
         await send({"type": "http.response.start", "status": 429, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 
-    def _caller(self, scope: Scope) -> str:
+    async def _caller(self, scope: Scope) -> str:
         for name, value in scope.get("headers", []):
             if name == b"authorization":
-                return hashlib.sha256(value).hexdigest()
+                token = bearer_of(value)
+                owner = await self.owners.owner(token) if token else None
+                if owner is not None:
+                    return f"user:{owner}"
+                break
         client = scope.get("client")
         return f"ip:{client[0] if client else 'unknown'}"
 

@@ -23,6 +23,7 @@ app.add_typer(assets_app, name="assets")
 app.add_typer(models_app, name="models")
 
 ALL_QUEUES = ",".join(QUEUES)
+_EXIT_CONFIG = 78  # sysexits' EX_CONFIG: supervisors can tell a configuration error from a crash
 
 
 @app.command()
@@ -41,7 +42,7 @@ def api(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
 
     from shopcast.telemetry.logs import logging_config
 
-    settings = load_settings()
+    settings = _serving_settings("api")
     uvicorn.run(
         "shopcast.app:create_app",
         factory=True,
@@ -51,6 +52,9 @@ def api(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
         log_config=logging_config(settings),
         log_level=settings.log_level,
         timeout_graceful_shutdown=10,
+        # h11, because only it bounds the request head: httptools buffers a header of any size
+        http="h11",
+        h11_max_incomplete_event_size=settings.max_header_bytes,
     )
 
 
@@ -62,9 +66,15 @@ def worker(
     metrics_port: Annotated[
         int | None, typer.Option(help="Serve Prometheus metrics on this port (0: off; default: settings).")
     ] = None,
+    nice: Annotated[int, typer.Option(min=0, max=19, help="Lower this worker's CPU priority by this.")] = 0,
+    ready_file: Annotated[
+        Path | None, typer.Option(help="Create this file once the worker consumes (for supervisors).")
+    ] = None,
 ) -> None:
     """Run a Celery worker on the given queues."""
-    settings = load_settings()
+    settings = _serving_settings("worker")
+    if nice:
+        os.nice(nice)  # before the pool forks: its children and their FFmpeg inherit it
     port = settings.worker_metrics_port if metrics_port is None else metrics_port
     if port:
         _prepare_worker_metrics(settings)
@@ -74,6 +84,8 @@ def worker(
     import shopcast.jobs.tasks  # noqa: F401  (registers the task and the sweeper)
 
     _worker_logging(settings)
+    if ready_file is not None:
+        _note_ready(ready_file)
     if port:
         from shopcast.telemetry.worker_metrics import start_exporter
 
@@ -97,7 +109,7 @@ def up(host: str = "127.0.0.1", port: int = 8000) -> None:
     """Migrate, then run API and workers as one supervised process tree (Ctrl-C stops all)."""
     from shopcast.cli.supervisor import run_supervised
 
-    raise typer.Exit(run_supervised(load_settings(), host, port))
+    raise typer.Exit(run_supervised(_serving_settings("up"), host, port))
 
 
 @app.command()
@@ -244,6 +256,20 @@ def _describe_model(status: ModelStatus) -> list[str]:
     return lines
 
 
+def _serving_settings(command: str) -> Settings:
+    """The settings of a process that serves (api, worker, up); a placeholder secret outside
+    development mode ends it here, before it listens or consumes, with what to do instead."""
+    from shopcast.cli.startup_checks import PlaceholderSecret, refuse_placeholder_secret
+
+    settings = load_settings()
+    try:
+        refuse_placeholder_secret(settings, command)
+    except PlaceholderSecret as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(_EXIT_CONFIG) from exc
+    return settings
+
+
 def _prepare_worker_metrics(settings: Settings) -> None:
     """Multiprocess metrics in this worker's scratch space, which the sweeper removes once it is gone;
     before anything imports prometheus_client."""
@@ -251,6 +277,15 @@ def _prepare_worker_metrics(settings: Settings) -> None:
     from shopcast.telemetry.multiprocess import prepare_multiprocess
 
     prepare_multiprocess(process_scratch(settings) / "metrics")
+
+
+def _note_ready(path: Path) -> None:
+    """Create `path` when Celery says the worker is ready: its queues are declared and it consumes."""
+    from celery.signals import worker_ready
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    worker_ready.connect(lambda **_: path.touch(), weak=False)
 
 
 def _worker_logging(settings: Settings) -> None:

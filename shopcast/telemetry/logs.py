@@ -1,7 +1,7 @@
 """Logging for every process: plain text for people, or one JSON object per line for collectors.
 
 Each record carries the context fields (request_id, job_id, message_id) that are set
-where it was logged, in either format.
+where it was logged, in either format, and no secrets (`redaction.py`).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 
 from shopcast.settings import Settings
 from shopcast.telemetry import context
+from shopcast.telemetry.redaction import RedactingFilter
 
 __all__ = ["JsonFormatter", "configure_logging", "logging_config"]
 
@@ -58,13 +59,13 @@ def logging_config(settings: Settings) -> dict[str, Any]:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"context": {"()": _ContextFilter}},
+        "filters": {"context": {"()": _ContextFilter}, "redact": {"()": RedactingFilter}},
         "formatters": {"default": formatter},
         "handlers": {
             "stderr": {
                 "class": "logging.StreamHandler",
                 "stream": "ext://sys.stderr",
-                "filters": ["context"],
+                "filters": ["context", "redact"],
                 "formatter": "default",
             }
         },

@@ -107,7 +107,9 @@ def test_workers_have_requests_probes_and_a_grace_period_for_their_jobs() -> Non
         container = pod["containers"][0]
         assert {"cpu", "memory"} <= set(container["resources"]["requests"]), name
         assert container["livenessProbe"]["httpGet"]["path"] == "/healthz", name
-        assert container["readinessProbe"]["httpGet"]["path"] == "/healthz", name
+        # the API is ready only when its database, broker and store answer; workers when they consume
+        ready = "/readyz" if name == "api" else "/healthz"
+        assert container["readinessProbe"]["httpGet"]["path"] == ready, name
         assert pod["securityContext"]["runAsNonRoot"] is True, name
     for name, deployment in _workers().items():
         grace = deployment["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
