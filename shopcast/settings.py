@@ -157,6 +157,14 @@ class Settings(BaseSettings):
 
     worker_concurrency: int = Field(default=2, ge=1)
 
+    # one box (`shopcast up`, shopcast/cli/lanes.py): a worker for the short queues and one for the
+    # long queues, so probes and previews never wait behind ladders; the long lane runs at a lower
+    # CPU priority, so short jobs and the API get the cores first when both want them
+    up_short_concurrency: int = Field(default=4, ge=1)
+    up_long_concurrency: int = Field(default=2, ge=1)
+    up_long_nice: int = Field(default=10, ge=0, le=19)
+    up_worker_ready_timeout_s: float = Field(default=120.0, gt=0)
+
     # operations: log format and level for every process; a worker serves its metrics on this port
     # (0: off) for Prometheus, bound to worker_metrics_host (0.0.0.0 in containers)
     log_format: Literal["text", "json"] = "text"

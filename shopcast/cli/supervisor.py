@@ -1,5 +1,9 @@
 """`shopcast up`: API and workers in one supervised process tree on the embedded defaults.
 
+The workers are the lanes of shopcast/cli/lanes.py, started one after another: kombu's filesystem
+transport rewrites an exchange's table file in place, and a worker declaring its queues while
+another creates that file can read it empty and die (JSONDecodeError). So a worker starts only once
+the one before it is ready (its ready file exists), or has had `up_worker_ready_timeout_s`.
 Children that die are restarted with backoff; SIGINT or SIGTERM stops them all, politely first.
 """
 
@@ -11,10 +15,12 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import FrameType
 
 from sqlalchemy import func, select
 
+from shopcast.cli.lanes import one_box_lanes, ready_file, worker_argv
 from shopcast.settings import Settings
 
 _GRACE_S = 15.0
@@ -25,14 +31,27 @@ _MAX_BACKOFF_S = 30.0
 class _Child:
     name: str
     argv: list[str]
+    ready_file: Path | None = None  # None: ready as soon as it runs
     process: subprocess.Popen[bytes] | None = None
     restarts: int = 0
     next_start: float = 0.0
     started_at: float = field(default=0.0)
+    first_started_at: float | None = None
 
     def start(self, env: dict[str, str]) -> None:
+        if self.ready_file is not None:
+            self.ready_file.unlink(missing_ok=True)
         self.process = subprocess.Popen(self.argv, env=env)
         self.started_at = time.monotonic()
+        if self.first_started_at is None:
+            self.first_started_at = self.started_at
+
+    def booting(self, ready_timeout_s: float) -> bool:
+        """Started but not ready yet (a crash while booting, and its restart, included), for at most
+        `ready_timeout_s` since its first start: a worker that never gets ready holds up no other."""
+        if self.first_started_at is None or self.ready_file is None or self.ready_file.exists():
+            return False
+        return time.monotonic() - self.first_started_at < ready_timeout_s
 
 
 def _bootstrap(settings: Settings) -> None:
@@ -59,11 +78,8 @@ def run_supervised(settings: Settings, host: str, port: int) -> int:
         **os.environ,
         "SHOPCAST_DATA_DIR": str(settings.resolved_data_dir),
     }
-    cli = [sys.executable, "-m", "shopcast.cli.main"]
-    children = [
-        _Child("api", [*cli, "api", "--host", host, "--port", str(port)]),
-        _Child("worker", [*cli, "worker", "--name", f"embedded-{os.getpid()}@%h"]),
-    ]
+    banner = f"shopcast is up on http://{host}:{port} (data in {settings.resolved_data_dir})"
+    children = _children(settings, host, port)
     stopping = False
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
@@ -72,15 +88,45 @@ def run_supervised(settings: Settings, host: str, port: int) -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    for child in children:
-        child.start(env)
-    print(f"shopcast is up on http://{host}:{port} (data in {settings.resolved_data_dir})", flush=True)
+    boot = _Boot(list(children), settings.up_worker_ready_timeout_s, banner)
     while not stopping:
+        boot.step(children, env)
         time.sleep(0.2)
         for child in children:
-            _keep_alive(child, env)
+            if child.process is not None:
+                _keep_alive(child, env)
     _shutdown(children)
     return 0
+
+
+@dataclass
+class _Boot:
+    """The children still to start, one at a time (module docstring); announces when all are ready."""
+
+    waiting: list[_Child]
+    ready_timeout_s: float
+    banner: str
+    announced: bool = False
+
+    def step(self, children: list[_Child], env: dict[str, str]) -> None:
+        if any(child.booting(self.ready_timeout_s) for child in children):
+            return
+        if self.waiting:
+            self.waiting.pop(0).start(env)
+        elif not self.announced:
+            self.announced = True
+            print(self.banner, flush=True)
+
+
+def _children(settings: Settings, host: str, port: int) -> list[_Child]:
+    """The API, then a worker per lane (shopcast/cli/lanes.py), in the order they start."""
+    cli = [sys.executable, "-m", "shopcast.cli.main"]
+    children = [_Child("api", [*cli, "api", "--host", host, "--port", str(port)])]
+    for index, lane in enumerate(one_box_lanes(settings)):
+        node = f"embedded-{lane.name}-{os.getpid()}@%h"
+        argv = worker_argv(settings, lane, index, node)
+        children.append(_Child(f"worker-{lane.name}", argv, ready_file(settings, lane)))
+    return children
 
 
 def _keep_alive(child: _Child, env: dict[str, str]) -> None:
