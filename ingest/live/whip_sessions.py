@@ -144,7 +144,7 @@ class LiveNode:
         """The publisher's DELETE, with the stream key it published with: the session stops and its
         recording is handed off, after the answer has gone (a publisher waits for nothing). Raises
         NotFound for a session this node does not hold, or whose key is another (a session's URL
-        alone must never end it: issue #15)."""
+        alone must never end it)."""
         session = self.session_for(session_id)
         if not secrets.compare_digest(key.encode(), session.stream_key.encode()):
             raise NotFound("no such WHIP session (it ended, or lives on another node)")

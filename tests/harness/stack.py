@@ -35,7 +35,7 @@ FAST_JOBS_ENV = {
     # WebRTC gathers and advertises loopback only (docs/architecture.md, Live recording)
     "SHOPCAST_WEBRTC_HOSTS": "127.0.0.1",
     "SHOPCAST_LIVE_RECONNECT_GRACE_S": "3",
-    # Test stacks run on the placeholder secret key, which only development mode accepts (issue #15).
+    # Test stacks run on the placeholder secret key, which only development mode accepts.
     "SHOPCAST_DEV": "1",
 }
 

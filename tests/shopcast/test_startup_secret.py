@@ -1,5 +1,5 @@
 """A placeholder secret key ends `shopcast api`, `worker` and `up` at start, outside development
-mode (issue #15); a real secret, or SHOPCAST_DEV=1, starts them."""
+mode; a real secret, or SHOPCAST_DEV=1, starts them."""
 
 from __future__ import annotations
 

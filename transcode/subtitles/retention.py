@@ -5,7 +5,7 @@ A render (a clip that burns subtitles in, or a publication that carries them as 
 track's key in the transaction that starts it, after the job's claim has committed, and reads the
 file later. So a render that planned against the replaced version was `running` before the edit
 committed; checking for running renders after that commit cannot miss it. Such a version stays
-(a few kilobytes) until the asset is deleted, as every version did before issue #15.
+(a few kilobytes) until the asset is deleted, as every version once did.
 """
 
 from __future__ import annotations

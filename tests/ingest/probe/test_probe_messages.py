@@ -1,5 +1,5 @@
 """Rejection messages reach the uploader, so they never name where the server keeps files
-(issue #15, hardening: a `corrupt` message quoted the probed file's local path)."""
+(a `corrupt` message quoted the probed file's local path)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""tus creation (issue #15, hardening): empty uploads end at once, one asset per Idempotency-Key,
+"""tus creation: empty uploads end at once, one asset per Idempotency-Key,
 and only roles that own footage may create uploads."""
 
 from __future__ import annotations

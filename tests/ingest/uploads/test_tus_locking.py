@@ -1,4 +1,4 @@
-"""The upload lock (issue #15, hardening): a PATCH that stalled and lost its upload to a retry
+"""The upload lock: a PATCH that stalled and lost its upload to a retry
 writes and records nothing, and PATCHes waiting for a held upload leave the API's threads free."""
 
 from __future__ import annotations

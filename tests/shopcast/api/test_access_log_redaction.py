@@ -1,4 +1,4 @@
-"""Capability tokens and credentials stay out of the logs (issue #15): the real access log of an
+"""Capability tokens and credentials stay out of the logs: the real access log of an
 API process shows `token=[redacted]`, and a line naming an Authorization header loses its secret."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Request bodies and heads are bounded before anything reads them (issue #15): against a real API
+"""Request bodies and heads are bounded before anything reads them: against a real API
 process, with a made-up token, the answer is 413 and the process's memory does not follow the body."""
 
 from __future__ import annotations

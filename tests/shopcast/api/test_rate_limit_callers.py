@@ -1,4 +1,4 @@
-"""The rate limit counts callers, not header spellings (issue #15): one user's token however its
+"""The rate limit counts callers, not header spellings: one user's token however its
 Authorization header is written shares one bucket, and made-up tokens share their address's."""
 
 from __future__ import annotations

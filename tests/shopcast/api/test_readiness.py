@@ -1,5 +1,5 @@
 """/healthz is liveness and stays cheap; /readyz checks the database, the broker and the store
-(issue #15), and turns 503, naming the check, when one of them really stops working."""
+and turns 503, naming the check, when one of them really stops working."""
 
 from __future__ import annotations
 

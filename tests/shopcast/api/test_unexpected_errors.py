@@ -1,4 +1,4 @@
-"""Failures nobody planned for answer in the one JSON shape with the request id (issue #15): a real
+"""Failures nobody planned for answer in the one JSON shape with the request id: a real
 exception is 500 `internal` and logged with its traceback; a really full disk, the store's or the
 database's, is 507 with Retry-After."""
 
