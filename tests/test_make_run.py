@@ -12,21 +12,24 @@ import httpx
 import psutil
 import pytest
 
+from tests.harness.polling import wait_until
 from tests.harness.services import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _wait_healthy(url: str, seconds: float) -> float:
-    started = time.monotonic()
-    while time.monotonic() - started < seconds:
+    """Seconds until `url` answers 200."""
+
+    def healthy() -> bool:
         try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return time.monotonic() - started
+            return httpx.get(url, timeout=1).status_code == 200
         except httpx.TransportError:
-            pass
-        time.sleep(0.25)
-    raise AssertionError(f"{url} did not answer within {seconds} s")
+            return False
+
+    started = time.monotonic()
+    wait_until(healthy, timeout_s=seconds, interval_s=0.25, what=f"{url} answering 200")
+    return time.monotonic() - started
 
 
 def _shopcast_up(make: psutil.Process) -> psutil.Process:

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from sqlalchemy import select
 from shopcast.jobs.models import Job
 from shopcast.migrations import upgrade
 from tests.harness.media import ffmpeg
+from tests.harness.polling import first_found
 from tests.harness.services import AWS_ENV, free_port, moto_s3, postgres_database, redis_url
 from tests.harness.speech import SpeechFactory
 from tests.harness.stack import FAST_JOBS_ENV, Stack
@@ -95,15 +95,6 @@ def _jobs(stack: Stack) -> list[Job]:
     return jobs
 
 
-def _until(what: str, check: Callable[[], Any], timeout: float, step: float = 0.2) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if found := check():
-            return found
-        time.sleep(step)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def _clip(client: httpx.Client, body: dict[str, Any]) -> str:
     created = client.post("/v1/clips", json=body)
     assert created.status_code == 201, created.text
@@ -155,7 +146,9 @@ def asset(farm: Stack, spoken_video: Path) -> tuple[str, dict[str, Any]]:
         asset_id = upload(client, spoken_video)
         ladder = wait_for_ladder(client, asset_id, timeout=240)
         assert next(j for j in ladder["jobs"] if j["kind"] == "transcode")["state"] == "succeeded"
-        ready = _until("subtitles", lambda: _subtitled(client, asset_id), 300, step=0.5)
+        ready = first_found(
+            lambda: _subtitled(client, asset_id), timeout_s=300, interval_s=0.5, what="subtitles"
+        )
     assert ready["subtitles"], "Whisper wrote a transcript"
     return token, ready
 
@@ -172,11 +165,14 @@ def test_upload_ladder_subtitles_clip_and_publication_each_run_on_a_worker_of_th
     assert channel.status_code == 201, channel.text
     with farm.client(token) as client:
         clip_id = _clip(client, {"asset_id": ready["id"], "ranges": [{"in_s": 1.0, "out_s": 5.0}]})
-        _until("the clip", lambda: _clip_ready(client, clip_id), 240, step=0.5)
+        first_found(lambda: _clip_ready(client, clip_id), timeout_s=240, interval_s=0.5, what="the clip")
         made = client.post("/v1/publications", json={"clip_id": clip_id, "channel_id": channel.json()["id"]})
         assert made.status_code == 201, made.text
-        publication = _until(
-            "the publication", lambda: _delivered(client, str(made.json()["id"])), 300, step=0.5
+        publication = first_found(
+            lambda: _delivered(client, str(made.json()["id"])),
+            timeout_s=300,
+            interval_s=0.5,
+            what="the publication",
         )
     assert publication["receipt"]["sha256"]
     pools.record()
@@ -202,11 +198,18 @@ def test_a_render_whose_worker_is_killed_finishes_on_the_other_render_worker(
     }
     with farm.client(token) as client:
         clip_id = _clip(client, body)
-        victim_job = _until("the render to start", lambda: _running_render(farm, clip_id), 120, step=0.05)
+        victim_job = first_found(
+            lambda: _running_render(farm, clip_id), timeout_s=120, interval_s=0.05, what="the render to start"
+        )
         pools.record()
         victim = pools.of(victim_job)
         farm.stop(victim, signal.SIGKILL)
-        clip = _until("the render on the other worker", lambda: _clip_ready(client, clip_id), 300, step=0.5)
+        clip = first_found(
+            lambda: _clip_ready(client, clip_id),
+            timeout_s=300,
+            interval_s=0.5,
+            what="the render on the other worker",
+        )
     render = next(j for j in _jobs(farm) if j.id == victim_job.id)
     assert render.state == "succeeded"
     assert render.attempts == 2, "the killed attempt counted, the second one finished"

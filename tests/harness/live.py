@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
-import time
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -22,6 +21,7 @@ from aiortc.contrib.media import MediaPlayer
 from av.video.codeccontext import VideoCodecContext
 
 from tests.harness.media import FFMPEG, ffmpeg
+from tests.harness.polling import poll
 from tests.harness.speech import SpeechFactory
 
 MARK_EVERY_S = 2.0
@@ -65,14 +65,14 @@ def publish(source: Path, url: str, key: str, loops: int = 0) -> subprocess.Pope
 
 def wait_for(client: httpx.Client, path: str, done: str, timeout: float = 120) -> dict[str, Any]:
     """Poll `path` until the field `done` is truthy; returns the last body."""
-    deadline = time.monotonic() + timeout
-    body: dict[str, Any] = {}
-    while time.monotonic() < deadline:
-        body = client.get(path).json()
-        if body.get(done):
-            return body
-        time.sleep(0.3)
-    raise AssertionError(f"{path} never had {done}: {body}")
+    body: dict[str, Any] = poll(
+        lambda: client.get(path).json(),
+        lambda body: bool(body.get(done)),
+        timeout_s=timeout,
+        interval_s=0.3,
+        what=lambda body: f"{path} never had {done}: {body}",
+    )
+    return body
 
 
 def flash_times(path: Path) -> list[float]:
@@ -196,7 +196,7 @@ async def publish_with_aiortc(url: str, key: str, source: Path, send_s: float) -
             answer = await http.post(url, content=pc.localDescription.sdp, headers=headers)
             assert answer.status_code == 201, answer.text
             await pc.setRemoteDescription(RTCSessionDescription(answer.text, "answer"))
-            await asyncio.sleep(send_s)
+            await asyncio.sleep(send_s)  # the peer sends for this long: pacing, not a wait for a state
             resource = httpx.URL(url).join(answer.headers["location"])
             deleted = await http.delete(resource, headers={"Authorization": f"Bearer {key}"})
         return WhipExchange(

@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from shopcast.db import transaction
 from shopcast.migrations import upgrade
 from shopcast.runtime import Runtime, build_runtime
 from shopcast.settings import Settings
+from tests.harness.polling import poll, wait_until
 
 FAST_JOBS_ENV = {
     "SHOPCAST_JOB_HEARTBEAT_S": "1",
@@ -118,12 +118,14 @@ class Stack:
         """Until the worker has declared its queues and consumes. Workers started together on the
         filesystem broker can crash: kombu rewrites its exchange table file in place, and a worker
         reading it at that moment finds it empty."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if f"{name}-{self.name}@" in self.log_tail(name, 200) and " ready." in self.log_tail(name, 200):
-                return
-            time.sleep(0.2)
-        raise RuntimeError(f"worker {name} not ready: {self.log_tail(name)}")
+        poll(
+            lambda: self.log_tail(name, 200),
+            lambda tail: f"{name}-{self.name}@" in tail and " ready." in tail,
+            timeout_s=timeout,
+            interval_s=0.2,
+            what=lambda _: f"worker {name} not ready: {self.log_tail(name)}",
+            error=RuntimeError,
+        )
 
     def start_api(self, port: int) -> None:
         log = (self.log_dir / "api.log").open("ab")
@@ -131,14 +133,20 @@ class Stack:
             [sys.executable, "-m", "shopcast.cli.main", "api", "--host", "127.0.0.1", "--port", str(port)],
             env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+
+        def healthy() -> bool:
             try:
-                if httpx.get(f"{self.base_url}/healthz", timeout=2).status_code == 200:
-                    return
+                return httpx.get(f"{self.base_url}/healthz", timeout=2).status_code == 200
             except httpx.TransportError:
-                time.sleep(0.2)
-        raise RuntimeError(f"API did not start; see {self.log_dir / 'api.log'}")
+                return False
+
+        wait_until(
+            healthy,
+            timeout_s=60,
+            interval_s=0.2,
+            what=f"API answering /healthz (see {self.log_dir / 'api.log'})",
+            error=RuntimeError,
+        )
 
     def stop(self, name: str, sig: int = signal.SIGTERM) -> None:
         process = self.processes.pop(name, None)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import base64
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+from tests.harness.polling import poll
 
 TUS = {"Tus-Resumable": "1.0.0"}
 
@@ -42,11 +43,11 @@ def wait_for_state(
     client: httpx.Client, asset_id: str, states: set[str], timeout: float = 30
 ) -> dict[str, Any]:
     """Poll the asset until its state is one of `states`; fails the test on timeout."""
-    deadline = time.monotonic() + timeout
-    asset: dict[str, Any] = {}
-    while time.monotonic() < deadline:
-        asset = client.get(f"/v1/assets/{asset_id}").json()
-        if asset.get("state") in states:
-            return asset
-        time.sleep(0.1)
-    raise AssertionError(f"asset {asset_id} stayed {asset.get('state')} for {timeout} s: {asset}")
+    asset: dict[str, Any] = poll(
+        lambda: client.get(f"/v1/assets/{asset_id}").json(),
+        lambda asset: asset.get("state") in states,
+        timeout_s=timeout,
+        interval_s=0.1,
+        what=lambda asset: f"asset {asset_id} stayed {asset.get('state')} for {timeout} s: {asset}",
+    )
+    return asset

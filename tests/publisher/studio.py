@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 import re
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ import httpx
 
 from shopcast.media.ffmpeg_runner import ffmpeg_exe
 from tests.harness.media import ffmpeg
+from tests.harness.polling import poll
 from tests.harness.speech import espeak_wav
 from tests.harness.stack import Stack
 from tests.harness.tus import upload, wait_for_state
@@ -75,18 +75,22 @@ def make_studio(stack: Stack, folder: Path, tag: str) -> Studio:
                   clip_id, short_id)  # fmt: skip
 
 
+def _subtitles_job(asset: dict[str, Any]) -> dict[str, Any] | None:
+    return next((j for j in asset["jobs"] if j["kind"] == "subtitles"), None)
+
+
 def wait_for_subtitles(client: httpx.Client, asset_id: str, timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
-    asset: dict[str, Any] = {}
-    while time.monotonic() < deadline:
-        asset = client.get(f"/v1/assets/{asset_id}").json()
-        job = next((j for j in asset["jobs"] if j["kind"] == "subtitles"), None)
-        if job and job["state"] in ("succeeded", "failed"):
-            assert job["state"] == "succeeded", job["error"]
-            assert any(s["language"] == "en" for s in asset["subtitles"]), asset["subtitles"]
-            return
-        time.sleep(0.5)
-    raise AssertionError(f"no subtitles after {timeout} s: {asset}")
+    asset: dict[str, Any] = poll(
+        lambda: client.get(f"/v1/assets/{asset_id}").json(),
+        lambda asset: (job := _subtitles_job(asset)) is not None and job["state"] in ("succeeded", "failed"),
+        timeout_s=timeout,
+        interval_s=0.5,
+        what=lambda asset: f"no subtitles after {timeout} s: {asset}",
+    )
+    job = _subtitles_job(asset)
+    assert job is not None
+    assert job["state"] == "succeeded", job["error"]
+    assert any(s["language"] == "en" for s in asset["subtitles"]), asset["subtitles"]
 
 
 BOTTLE = {"sku": "BTL-500", "name": "Steel bottle 500 ml", "url": "https://shop.example.com/btl-500"}
@@ -102,14 +106,15 @@ def make_clip(client: httpx.Client, asset_id: str, in_s: float, out_s: float) ->
     answer = client.post("/v1/clips", json=body)
     assert answer.status_code == 201, answer.text
     clip_id = str(answer.json()["id"])
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        clip = client.get(f"/v1/clips/{clip_id}").json()
-        if clip["state"] in ("ready", "failed"):
-            assert clip["state"] == "ready", clip["error"]
-            return clip_id
-        time.sleep(0.5)
-    raise AssertionError("clip not rendered")
+    clip: dict[str, Any] = poll(
+        lambda: client.get(f"/v1/clips/{clip_id}").json(),
+        lambda clip: clip["state"] in ("ready", "failed"),
+        timeout_s=300,
+        interval_s=0.5,
+        what="clip not rendered",
+    )
+    assert clip["state"] == "ready", clip["error"]
+    return clip_id
 
 
 def create_channel(
@@ -136,14 +141,16 @@ def publish(client: httpx.Client, clip_id: str, channel_id: str) -> dict[str, An
 
 def wait_settled(client: httpx.Client, publication_id: str, timeout: float = 600) -> dict[str, Any]:
     """The publication once it is delivered or failed."""
-    deadline = time.monotonic() + timeout
-    publication: dict[str, Any] = {}
-    while time.monotonic() < deadline:
-        publication = client.get(f"/v1/publications/{publication_id}").json()
-        if publication["state"] in ("delivered", "failed"):
-            return publication
-        time.sleep(0.5)
-    raise AssertionError(f"publication still {publication.get('state')} after {timeout} s: {publication}")
+    publication: dict[str, Any] = poll(
+        lambda: client.get(f"/v1/publications/{publication_id}").json(),
+        lambda publication: publication["state"] in ("delivered", "failed"),
+        timeout_s=timeout,
+        interval_s=0.5,
+        what=lambda publication: (
+            f"publication still {publication.get('state')} after {timeout} s: {publication}"
+        ),
+    )
+    return publication
 
 
 def sha256_hex(data: bytes) -> str:

@@ -64,7 +64,7 @@ def test_unfinished_upload_expires_and_is_reclaimed(tmp_path: Path) -> None:
         )
         staged = list((tmp_path / "objects" / ".staging").iterdir())
         assert len(staged) == 1
-        time.sleep(1.2)
+        time.sleep(1.2)  # past the upload's 1 s expiry on purpose: not a wait for a state
         assert client.head(location, headers=TUS).status_code == 410
         assert expire_uploads(runtime) == 1
         assert client.get(f"/v1/assets/{asset_id}").status_code == 404

@@ -7,10 +7,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from tests.harness.media import MediaFactory
+from tests.harness.polling import first_found
 from tests.harness.stack import Stack
 from tests.harness.tus import TUS, wait_for_state
 
@@ -70,9 +70,9 @@ def test_killed_cli_upload_resumes_where_it_stopped(
 
 def _wait_for_partial_upload(stack: Stack, token: str) -> str:
     """The id of the upload the CLI is sending, once some bytes but not all have arrived."""
-    deadline = time.monotonic() + 60
     with stack.client(token) as client:
-        while time.monotonic() < deadline:
+
+        def part_way() -> str | None:
             items = client.get("/v1/assets").json()["items"]
             if items:
                 offset = int(
@@ -80,8 +80,9 @@ def _wait_for_partial_upload(stack: Stack, token: str) -> str:
                 )
                 if 0 < offset < items[0]["upload"]["length"] // 2:
                     return str(items[0]["id"])
-            time.sleep(0.05)
-    raise AssertionError("the CLI never got part-way")
+            return None
+
+        return first_found(part_way, timeout_s=60, interval_s=0.05, what="the CLI part-way in its upload")
 
 
 def _models_status(tmp_path: Path, model: str) -> subprocess.CompletedProcess[str]:

@@ -3,41 +3,47 @@
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
 import httpx
 
+from tests.harness.polling import poll
 from tests.harness.stack import Stack
 
 
 def single_output_set(stack: Stack, asset_id: str, timeout: float = 15) -> list[str]:
     """The asset's HLS keys once they form exactly one job's set; replaced sets are deleted after
     the commit that replaced them, so this waits (bounded) for that step."""
-    deadline = time.monotonic() + timeout
-    keys: list[str] = []
-    while time.monotonic() < deadline:
-        keys = stack.runtime.store.list_keys(f"assets/{asset_id}/hls/")
-        if len({key.split("/")[3] for key in keys}) == 1:
-            return keys
-        time.sleep(0.2)
-    prefixes = sorted({key.split("/")[3] for key in keys})
-    raise AssertionError(f"expected one set of outputs, found prefixes {prefixes}")
+
+    def prefixes(keys: list[str]) -> set[str]:
+        return {key.split("/")[3] for key in keys}
+
+    return poll(
+        lambda: stack.runtime.store.list_keys(f"assets/{asset_id}/hls/"),
+        lambda keys: len(prefixes(keys)) == 1,
+        timeout_s=timeout,
+        interval_s=0.2,
+        what=lambda keys: f"expected one set of outputs, found prefixes {sorted(prefixes(keys))}",
+    )
 
 
 def wait_for_ladder(
     client: httpx.Client, asset_id: str, timeout: float = 180, interval: float = 0.25
 ) -> dict[str, Any]:
     """The asset once its transcode job has ended, either way."""
-    deadline = time.monotonic() + timeout
-    asset: dict[str, Any] = {}
-    while time.monotonic() < deadline:
-        asset = client.get(f"/v1/assets/{asset_id}").json()
+
+    def ended(asset: dict[str, Any]) -> bool:
         transcode = [j for j in asset["jobs"] if j["kind"] == "transcode"]
-        if transcode and transcode[0]["state"] in ("succeeded", "failed"):
-            return asset
-        time.sleep(interval)
-    raise AssertionError(f"no ladder after {timeout} s: {asset}")
+        return bool(transcode) and transcode[0]["state"] in ("succeeded", "failed")
+
+    asset: dict[str, Any] = poll(
+        lambda: client.get(f"/v1/assets/{asset_id}").json(),
+        ended,
+        timeout_s=timeout,
+        interval_s=interval,
+        what=lambda asset: f"no ladder after {timeout} s: {asset}",
+    )
+    return asset
 
 
 def playlist_uris(playlist: str) -> list[str]:

@@ -24,6 +24,7 @@ from shopcast.auth.service import Principal, create_user
 from shopcast.db import transaction, utcnow
 from shopcast.runtime import Runtime
 from tests.harness.live import h264_frames, opus_frames
+from tests.harness.polling import wait_until
 
 
 def _recorded_stream(runtime: Runtime, publisher: str, node: str = "node") -> LiveStream:
@@ -102,18 +103,22 @@ def test_the_node_retries_a_failed_hand_off_by_itself(
     attempts = _fail_first_put(runtime, monkeypatch)
     monkeypatch.setattr(whip_sessions, "_HAND_OFF_RETRY_S", 0.2)
 
-    async def grace_over() -> bool:
+    async def grace_over() -> None:
         node = LiveNode(runtime)
         node._continuations[stream.id] = whip_sessions._Continuation(end_s=2.0)
         node._grace_over(stream.id)
-        deadline = time.monotonic() + 30
-        while _row(runtime, stream.id).asset_id is None and time.monotonic() < deadline:
-            await asyncio.sleep(0.1)
-        retried = _row(runtime, stream.id).asset_id is not None  # before shutdown's own hand-off
-        await node.shutdown()
-        return retried
+        try:  # polled in a thread: the node's retry runs on this event loop meanwhile
+            await asyncio.to_thread(
+                wait_until,
+                lambda: _row(runtime, stream.id).asset_id is not None,
+                timeout_s=30,
+                interval_s=0.1,
+                what="the node's own retry making the asset",  # before shutdown's own hand-off
+            )
+        finally:
+            await node.shutdown()
 
-    assert asyncio.run(grace_over())
+    asyncio.run(grace_over())
     assert len(attempts) == 2
     _assert_recorded_asset(runtime, stream.id, tmp_path)
 

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from ingest.uploads.models import Upload
+from tests.harness.polling import wait_until
 from tests.harness.stack import Stack
 from tests.harness.tus import TUS, metadata, upload, wait_for_state
 
@@ -101,8 +103,13 @@ def test_concurrent_patch_on_one_upload_is_refused(stack: Stack) -> None:
 
     def slow_body() -> Iterator[bytes]:
         for _ in range(pieces):
-            time.sleep(0.05)
+            time.sleep(0.05)  # paces the body (3 s in all) so the racing PATCH finds the upload locked
             yield chunk
+
+    def locked(upload_id: str) -> bool:
+        with stack.runtime.sessions() as session:
+            held = session.get(Upload, upload_id)
+            return held is not None and held.lock_token is not None
 
     with stack.client(token) as first, stack.client(token) as second:
         location = _create(first, len(chunk) * pieces)
@@ -115,7 +122,12 @@ def test_concurrent_patch_on_one_upload_is_refused(stack: Stack) -> None:
             )
         )
         writer.start()
-        time.sleep(0.8)
+        wait_until(
+            lambda: locked(location.rsplit("/", 1)[-1]),
+            timeout_s=pieces * 0.05,  # the slow body's whole length: after it, nothing holds the lock
+            interval_s=0.05,
+            what="the slow PATCH holding the upload's lock",
+        )
         racing = second.patch(location, headers={**TUS, **OCTETS, "Upload-Offset": "0"}, content=chunk)
         writer.join()
         assert racing.status_code == 423

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from tusclient import client as tus_client
 
 from tests.harness.media import MediaFactory
 from tests.harness.memory import RssSampler
+from tests.harness.polling import poll
 from tests.harness.stack import Stack
 from tests.harness.tus import TUS, metadata, wait_for_state
 
@@ -88,11 +88,17 @@ def test_resumed_upload_matches_source_sha256(stack: Stack, media: MediaFactory)
 
 def _settled_offset(client: httpx.Client, location: str) -> int:
     """The server's offset once the interrupted PATCH has committed and let go of the upload."""
-    previous, deadline = -1, time.monotonic() + 15
-    while time.monotonic() < deadline:
-        offset = int(client.head(location, headers=TUS).headers["Upload-Offset"])
-        if offset == previous and offset > 0:
-            return offset
-        previous = offset
-        time.sleep(0.5)
-    raise AssertionError("the interrupted upload's offset never settled")
+    offsets: list[int] = []
+
+    def last_two() -> list[int]:
+        offsets.append(int(client.head(location, headers=TUS).headers["Upload-Offset"]))
+        return offsets[-2:]
+
+    settled = poll(
+        last_two,
+        lambda last: len(last) == 2 and last[0] == last[1] > 0,
+        timeout_s=15,
+        interval_s=0.5,
+        what="the interrupted upload's offset never settled",
+    )
+    return settled[-1]

@@ -85,7 +85,7 @@ def test_signed_urls_work_before_expiry_and_are_refused_after(
     assert sha256_hex(answer.content) == publication["receipt"]["sha256"]
     tampered = item["download_url"].replace(publication["id"], "0" * 32)
     assert httpx.get(tampered, timeout=30).status_code == 403
-    time.sleep(3.5)
+    time.sleep(3.5)  # past the link's 2 s expiry on purpose: not a wait for a state
     expired = httpx.get(item["download_url"], timeout=30)
     assert expired.status_code == 403
     assert expired.json()["error"]["code"] == "link_expired"

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import os
 import signal
-import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -16,6 +14,7 @@ from sqlalchemy import select
 from shopcast.jobs.models import Job
 from shopcast.migrations import upgrade
 from tests.harness.media import MediaFactory
+from tests.harness.polling import poll
 from tests.harness.prometheus import scrape, value
 from tests.harness.services import free_port
 from tests.harness.stack import FAST_JOBS_ENV, Stack
@@ -49,15 +48,16 @@ def _jobs(stack: Stack, asset_id: str) -> dict[str, Job]:
     return jobs
 
 
-def _until(stack: Stack, asset_id: str, done: Any, timeout: float) -> dict[str, Job]:
-    deadline = time.monotonic() + timeout
-    jobs: dict[str, Job] = {}
-    while time.monotonic() < deadline:
-        jobs = _jobs(stack, asset_id)
-        if done(jobs):
-            return jobs
-        time.sleep(0.2)
-    raise AssertionError(f"timed out: { {k: (j.state, j.progress) for k, j in jobs.items()} }")
+def _until(
+    stack: Stack, asset_id: str, done: Callable[[dict[str, Job]], bool], timeout: float
+) -> dict[str, Job]:
+    return poll(
+        lambda: _jobs(stack, asset_id),
+        done,
+        timeout_s=timeout,
+        interval_s=0.2,
+        what=lambda jobs: f"timed out: { {k: (j.state, j.progress) for k, j in jobs.items()} }",
+    )
 
 
 def test_sigterm_lets_the_running_transcode_finish_on_the_same_worker(

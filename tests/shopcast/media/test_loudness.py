@@ -2,28 +2,34 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import httpx
 import pytest
 
 from tests.harness.media import MediaFactory
+from tests.harness.polling import poll
 from tests.harness.stack import Stack
 from tests.harness.tus import upload
 
 
+def _loudness_job(asset: dict[str, Any]) -> dict[str, Any] | None:
+    jobs: dict[str, dict[str, Any]] = {job["kind"]: job for job in asset["jobs"]}
+    return jobs.get("loudness")
+
+
 def _measured(client: httpx.Client, asset_id: str, timeout: float = 60) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    asset: dict[str, Any] = {}
-    while time.monotonic() < deadline:
-        asset = client.get(f"/v1/assets/{asset_id}").json()
-        jobs = {job["kind"]: job for job in asset["jobs"]}
-        if "loudness" in jobs and jobs["loudness"]["state"] in ("succeeded", "failed"):
-            assert jobs["loudness"]["state"] == "succeeded", jobs["loudness"]["error"]
-            return asset
-        time.sleep(0.2)
-    raise AssertionError(f"no loudness measurement after {timeout} s: {asset}")
+    asset: dict[str, Any] = poll(
+        lambda: client.get(f"/v1/assets/{asset_id}").json(),
+        lambda asset: (job := _loudness_job(asset)) is not None and job["state"] in ("succeeded", "failed"),
+        timeout_s=timeout,
+        interval_s=0.2,
+        what=lambda asset: f"no loudness measurement after {timeout} s: {asset}",
+    )
+    job = _loudness_job(asset)
+    assert job is not None
+    assert job["state"] == "succeeded", job["error"]
+    return asset
 
 
 def test_reference_tone_measures_minus_20_lufs_and_levels_scale(stack: Stack, media: MediaFactory) -> None:
@@ -40,12 +46,13 @@ def test_reference_tone_measures_minus_20_lufs_and_levels_scale(stack: Stack, me
 def test_video_without_audio_gets_no_loudness_job(stack: Stack, media: MediaFactory) -> None:
     with stack.client(stack.user(f"mute-{stack.name}", "creator")) as client:
         asset_id = upload(client, media.vp9_webm_silent())
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            asset = client.get(f"/v1/assets/{asset_id}").json()
-            if asset["state"] == "ready":
-                break
-            time.sleep(0.2)
+        asset = poll(
+            lambda: client.get(f"/v1/assets/{asset_id}").json(),
+            lambda asset: asset["state"] == "ready",
+            timeout_s=30,
+            interval_s=0.2,
+            what="asset ready",
+        )
     assert asset["state"] == "ready"
     assert "loudness" not in {job["kind"] for job in asset["jobs"]}
     assert asset["source"]["loudness"] is None

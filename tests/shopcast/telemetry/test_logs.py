@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from shopcast.jobs.models import Job
 from tests.harness.media import MediaFactory
+from tests.harness.polling import poll
 from tests.harness.tus import TUS, file_chunks, metadata
 from tests.shopcast.telemetry.conftest import OpsStack
 
@@ -27,6 +28,10 @@ def _json_lines(path: Path) -> list[dict[str, Any]]:
 def _jobs(stack: OpsStack, asset_id: str) -> dict[str, str]:
     with stack.runtime.sessions() as session:
         return {job.kind: job.id for job in session.scalars(select(Job).where(Job.asset_id == asset_id))}
+
+
+def _succeeded(lines: list[dict[str, Any]], job_id: str) -> bool:
+    return any(e.get("job_id") == job_id and "succeeded" in e["message"] for e in lines)
 
 
 def test_request_id_goes_from_the_upload_to_the_jobs_worker_log_lines(
@@ -46,18 +51,24 @@ def test_request_id_goes_from_the_upload_to_the_jobs_worker_log_lines(
         assert answer.status_code == 201, answer.text
         assert answer.headers["X-Request-ID"] == request_id
         asset_id = answer.headers["Location"].rsplit("/", 1)[-1]
-        deadline = time.monotonic() + 120
-        lines: list[dict[str, Any]] = []
-        while time.monotonic() < deadline:
+
+        def jobs_and_lines() -> tuple[dict[str, str], list[dict[str, Any]]]:
             jobs = _jobs(ops_stack, asset_id)
             lines = [
                 e for e in _json_lines(ops_stack.log_dir / "worker.log") if e.get("request_id") == request_id
             ]
-            if "transcode" in jobs and any(
-                e.get("job_id") == jobs["transcode"] and "succeeded" in e["message"] for e in lines
-            ):
-                break
-            time.sleep(0.5)
+            return jobs, lines
+
+        jobs, lines = poll(
+            jobs_and_lines,
+            lambda seen: "transcode" in seen[0] and _succeeded(seen[1], seen[0]["transcode"]),
+            timeout_s=120,
+            interval_s=0.5,
+            what=lambda seen: (
+                f"no line of the transcode succeeding under the upload's request ID after 120 s; "
+                f"jobs {seen[0]}, {len(seen[1])} lines with the ID"
+            ),
+        )
     probe = [e for e in lines if e.get("job_id") == jobs["probe"]]
     assert any("started" in e["message"] for e in probe), "the probe ran under the upload's request ID"
     assert all(e["level"] in ("debug", "info", "warning", "error") and e["time"] for e in lines)

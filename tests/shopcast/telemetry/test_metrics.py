@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import httpx
 
 from shopcast.jobs.registry import QUEUES
 from tests.harness.media import MediaFactory
+from tests.harness.polling import wait_until
 from tests.harness.prometheus import Samples, exposed_names, scrape, value
 from tests.harness.receiver import Receiver, ReceiverServer
 from tests.harness.services import free_port
@@ -23,12 +23,7 @@ DASHBOARD = Path(__file__).resolve().parents[3] / "infra" / "grafana" / "shopcas
 
 
 def _until(what: str, check: Callable[[], bool], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.25)
-    raise AssertionError(f"timed out waiting for {what}")
+    wait_until(check, timeout_s=timeout, interval_s=0.25, what=what)
 
 
 def _all_but_subtitles_done(client: httpx.Client, asset_id: str) -> bool:

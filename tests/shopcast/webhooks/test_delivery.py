@@ -13,6 +13,7 @@ import pytest
 from standardwebhooks import Webhook
 
 from tests.harness.media import MediaFactory
+from tests.harness.polling import wait_until
 from tests.harness.receiver import Receiver, ReceiverServer
 from tests.harness.services import free_port
 from tests.harness.stack import Stack
@@ -37,12 +38,7 @@ def _endpoint(client: httpx.Client, url: str, events: list[str] | None = None) -
 
 
 def _until(what: str, check: Callable[[], bool], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+    wait_until(check, timeout_s=timeout, interval_s=0.2, what=what)
 
 
 def _deliveries(client: httpx.Client, endpoint_id: str) -> list[dict[str, Any]]:
@@ -83,7 +79,8 @@ def test_a_receiver_hears_of_an_upload_with_verifiable_signatures(
     _until("asset.ready at both listeners", lambda: len(list(received.of_type("asset.ready"))) >= 2)
     _until("renditions.ready", lambda: any(received.of_type("renditions.ready")), timeout=120)
     _until("subtitles.ready", lambda: any(received.of_type("subtitles.ready")), timeout=120)
-    time.sleep(1.5)  # anything else (a third asset.ready) would arrive by now
+    # Not a wait for a state: time for what must not come (a third asset.ready) to arrive if it would
+    time.sleep(1.5)
     ready = [r for r in received.of_type("asset.ready") if json.loads(r.body)["data"]["id"] == asset_id]
     assert len(ready) == 2, "the creator's endpoint and the assigned PD's; not the other PD's"
     secrets = {own["id"]: own["secret"], assigned["id"]: assigned["secret"]}
@@ -116,7 +113,8 @@ def test_retries_keep_the_id_until_the_receiver_recovers(stack: Stack, media: Me
         server = ReceiverServer(received, port=port)
         try:
             _until("delivered", lambda: _state(client, endpoint["id"]) == "delivered")
-            time.sleep(2)  # a duplicate would come within the sweeper's next passes
+            # Not a wait for a state: a duplicate, which must not come, would within the sweeper's next passes
+            time.sleep(2)
         finally:
             server.close()
         [delivery] = _deliveries(client, endpoint["id"])

@@ -4,7 +4,6 @@ cannot render refused before anything is queued."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from shopcast.jobs.models import Job
 from tests.harness.clip_media import landscape_1080p_with_tone
 from tests.harness.events import event_count
 from tests.harness.media import MediaFactory
+from tests.harness.polling import poll
 from tests.harness.stack import Stack
 from tests.harness.tus import upload, wait_for_state
 
@@ -111,15 +111,15 @@ def _facts(path: Path) -> MediaFacts:
 
 
 def _wait_for_clip(client: httpx.Client, clip_id: str, timeout: float = 480) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    clip: dict[str, Any] = {}
-    while time.monotonic() < deadline:
-        clip = client.get(f"/v1/clips/{clip_id}").json()
-        if clip["state"] in ("ready", "failed"):
-            assert clip["state"] == "ready", clip["error"]
-            return clip
-        time.sleep(0.5)
-    raise AssertionError(f"clip not rendered after {timeout} s: {clip}")
+    clip: dict[str, Any] = poll(
+        lambda: client.get(f"/v1/clips/{clip_id}").json(),
+        lambda clip: clip["state"] in ("ready", "failed"),
+        timeout_s=timeout,
+        interval_s=0.5,
+        what=lambda clip: f"clip not rendered after {timeout} s: {clip}",
+    )
+    assert clip["state"] == "ready", clip["error"]
+    return clip
 
 
 def _download(url: str, path: Path) -> Path:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import re
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ import pytest
 
 from tests.harness.events import event_count
 from tests.harness.media import FFMPEG, MediaFactory
+from tests.harness.polling import poll
 from tests.harness.quality import vmaf
 from tests.harness.stack import Stack
 from tests.harness.tus import upload
@@ -168,14 +168,14 @@ def test_playback_refuses_bad_or_expired_tokens(stack: Stack, media: MediaFactor
 
 def _first_playable(client: httpx.Client, asset_id: str, timeout: float = 60) -> dict[str, Any]:
     """The asset as soon as `playback.hls` appears."""
-    deadline = time.monotonic() + timeout
-    asset: dict[str, Any] = {}
-    while time.monotonic() < deadline:
-        asset = client.get(f"/v1/assets/{asset_id}").json()
-        if asset["playback"]["hls"]:
-            return asset
-        time.sleep(0.1)
-    raise AssertionError(f"nothing playable after {timeout} s: {asset}")
+    asset: dict[str, Any] = poll(
+        lambda: client.get(f"/v1/assets/{asset_id}").json(),
+        lambda asset: bool(asset["playback"]["hls"]),
+        timeout_s=timeout,
+        interval_s=0.1,
+        what=lambda asset: f"nothing playable after {timeout} s: {asset}",
+    )
+    return asset
 
 
 def test_h264_source_plays_from_a_remux_before_its_ladder_is_done(stack: Stack, media: MediaFactory) -> None:

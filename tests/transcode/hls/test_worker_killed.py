@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
-import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ import httpx
 from shopcast.jobs.scratch import process_alive, scratch_owner
 from tests.harness.events import event_count
 from tests.harness.media import MediaFactory
+from tests.harness.polling import poll
 from tests.harness.stack import Stack
 from tests.harness.tus import upload
 from tests.transcode.outputs import single_output_set
@@ -25,15 +26,16 @@ def _transcode_job(client: httpx.Client, asset_id: str) -> dict[str, Any]:
     return jobs.get("transcode", {})
 
 
-def _wait(client: httpx.Client, asset_id: str, done: Any, timeout: float) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    job: dict[str, Any] = {}
-    while time.monotonic() < deadline:
-        job = _transcode_job(client, asset_id)
-        if done(job):
-            return job
-        time.sleep(0.2)
-    raise AssertionError(f"transcode job never got there: {job}")
+def _wait(
+    client: httpx.Client, asset_id: str, done: Callable[[dict[str, Any]], bool], timeout: float
+) -> dict[str, Any]:
+    return poll(
+        lambda: _transcode_job(client, asset_id),
+        done,
+        timeout_s=timeout,
+        interval_s=0.2,
+        what=lambda job: f"transcode job never got there: {job}",
+    )
 
 
 def test_sigkill_mid_transcode_gives_one_result(stack: Stack, media: MediaFactory) -> None:
@@ -83,15 +85,18 @@ def _wait_for_no_dead_scratch(stack: Stack, killed: list[Path]) -> None:
     """The killed worker's scratch space (its source copy, half an encode) is swept away by a
     sweeper (the probe worker's or the restarted worker's), and no other dead process's is left."""
     scratch = stack.settings.scratch_dir
-    deadline = time.monotonic() + 15
-    dead: list[str] = []
-    while time.monotonic() < deadline:
-        dead = [d.name for d in scratch.iterdir() if not process_alive(_owner_pid(d))]
-        dead += [d.name for d in killed if d.exists()]
-        if not dead:
-            return
-        time.sleep(0.5)
-    raise AssertionError(f"scratch of dead processes left behind: {dead}")
+
+    def dead() -> list[str]:
+        names = [d.name for d in scratch.iterdir() if not process_alive(_owner_pid(d))]
+        return names + [d.name for d in killed if d.exists()]
+
+    poll(
+        dead,
+        lambda names: not names,
+        timeout_s=15,
+        interval_s=0.5,
+        what=lambda names: f"scratch of dead processes left behind: {names}",
+    )
 
 
 def _owner_pid(folder: Path) -> int:

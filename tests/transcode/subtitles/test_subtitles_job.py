@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ import webvtt
 
 from tests.harness.events import event_count
 from tests.harness.media import FFMPEG, ffmpeg
+from tests.harness.polling import poll
 from tests.harness.speech import SpeechFactory
 from tests.harness.stack import Stack
 from tests.harness.tus import upload
@@ -37,17 +37,22 @@ def _with_picture(audio: Path, folder: Path, name: str) -> Path:
     return path
 
 
+def _subtitles_job(asset: dict[str, Any]) -> dict[str, Any] | None:
+    return next((j for j in asset["jobs"] if j["kind"] == "subtitles"), None)
+
+
 def _wait_for_subtitles(client: httpx.Client, asset_id: str, timeout: float = 240) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    asset: dict[str, Any] = {}
-    while time.monotonic() < deadline:
-        asset = client.get(f"/v1/assets/{asset_id}").json()
-        job = next((j for j in asset["jobs"] if j["kind"] == "subtitles"), None)
-        if job and job["state"] in ("succeeded", "failed"):
-            assert job["state"] == "succeeded", job["error"]
-            return asset
-        time.sleep(0.5)
-    raise AssertionError(f"no subtitles after {timeout} s: {asset}")
+    asset: dict[str, Any] = poll(
+        lambda: client.get(f"/v1/assets/{asset_id}").json(),
+        lambda asset: (job := _subtitles_job(asset)) is not None and job["state"] in ("succeeded", "failed"),
+        timeout_s=timeout,
+        interval_s=0.5,
+        what=lambda asset: f"no subtitles after {timeout} s: {asset}",
+    )
+    job = _subtitles_job(asset)
+    assert job is not None
+    assert job["state"] == "succeeded", job["error"]
+    return asset
 
 
 def test_spoken_english_becomes_cue_files_and_a_subtitle_rendition(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import itertools
 import re
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from shopcast.migrations import upgrade
 from shopcast.runtime import build_runtime
 from shopcast.settings import Settings
 from tests.harness.media import MediaFactory
+from tests.harness.polling import poll
 from tests.harness.stack import Stack
 from tests.harness.tus import upload
 from transcode.thumbnails.command import build_poster_frame, build_storyboard
@@ -227,17 +227,23 @@ def test_a_newer_thumbnail_set_replaces_the_published_one(tmp_path: Path) -> Non
 # the job, through the API
 
 
+def _thumbnails_job(asset: dict[str, Any]) -> dict[str, Any] | None:
+    jobs: dict[str, dict[str, Any]] = {job["kind"]: job for job in asset["jobs"]}
+    return jobs.get("thumbnails")
+
+
 def _thumbnailed(client: httpx.Client, asset_id: str, timeout: float = 180) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    asset: dict[str, Any] = {}
-    while time.monotonic() < deadline:
-        asset = client.get(f"/v1/assets/{asset_id}").json()
-        jobs = {job["kind"]: job for job in asset["jobs"]}
-        if "thumbnails" in jobs and jobs["thumbnails"]["state"] in ("succeeded", "failed"):
-            assert jobs["thumbnails"]["state"] == "succeeded", jobs["thumbnails"]["error"]
-            return asset
-        time.sleep(0.25)
-    raise AssertionError(f"no thumbnails after {timeout} s: {asset}")
+    asset: dict[str, Any] = poll(
+        lambda: client.get(f"/v1/assets/{asset_id}").json(),
+        lambda asset: (job := _thumbnails_job(asset)) is not None and job["state"] in ("succeeded", "failed"),
+        timeout_s=timeout,
+        interval_s=0.25,
+        what=lambda asset: f"no thumbnails after {timeout} s: {asset}",
+    )
+    job = _thumbnails_job(asset)
+    assert job is not None
+    assert job["state"] == "succeeded", job["error"]
+    return asset
 
 
 def _check_poster(url: str) -> None:
