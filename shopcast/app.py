@@ -19,6 +19,7 @@ from shopcast.api.metrics import router as metrics_router
 from shopcast.api.nul_refusal import NulRefusalMiddleware
 from shopcast.api.ratelimit import RateLimitMiddleware, TokenOwners
 from shopcast.api.request_id import RequestIdMiddleware
+from shopcast.api.routes import install_setting_limits
 from shopcast.api.unexpected_errors import UnexpectedErrorMiddleware, install_fallback_handler
 from shopcast.auth.api import me_router
 from shopcast.auth.api import router as admin_router
@@ -104,4 +105,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(transcode_router)
     app.include_router(publisher_router)
     mount_web(app)
+    install_setting_limits(app, settings)  # the OpenAPI document states this server's limits
     return app

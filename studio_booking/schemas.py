@@ -76,8 +76,15 @@ class StudioOut(BaseModel):
 
 class BookingIn(RequestModel):
     studio_id: str = Field(pattern=r"^[0-9a-f]{32}$")
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    # What depends on the clock, the studio or the settings is told, not expressible as a schema.
+    starts_at: AwareDatetime = Field(
+        description="with its UTC offset; not past (slot_in_past), "
+        "within booking_horizon_days (booking_too_far)"
+    )
+    ends_at: AwareDatetime = Field(
+        description="after starts_at (invalid_slot), at most the studio's max_booking_hours later "
+        "(slot_too_long), the whole slot within its opening hours (outside_opening_hours)"
+    )
 
 
 class BookingOut(BaseModel):

@@ -26,6 +26,12 @@ def _octets(_ctx: Any, value: Any) -> bytes:
     return value if isinstance(value, bytes) else str(value).encode()
 
 
+@schemathesis.serializer("application/sdp")
+def _sdp(_ctx: Any, value: Any) -> bytes:
+    """WHIP offers are SDP text (RFC 8866), sent as UTF-8."""
+    return value if isinstance(value, bytes) else str(value).encode()
+
+
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import FileResponse
 
 from ingest.live import service as live_service
@@ -25,6 +25,8 @@ from shopcast.signing import sign
 router = APIRouter(prefix="/v1/live-streams", tags=["live"])
 StreamId = Id
 Token = Annotated[str, Query(max_length=200)]
+# Described only: an unlisted name is the 404 of a segment that slid out of the window, after the token check.
+SegmentName = Annotated[str, Path(json_schema_extra={"pattern": r"^[0-9]+\.ts$"})]
 _ERRORS = error_responses(401, 403, 404, 409, 422)
 
 
@@ -96,7 +98,9 @@ def live_preview(request: Request, stream_id: StreamId, token: Token = "") -> Re
 
 
 @router.get("/{stream_id}/preview/{name}", responses=_ERRORS)
-def live_preview_segment(request: Request, stream_id: StreamId, name: str, token: Token = "") -> Response:
+def live_preview_segment(
+    request: Request, stream_id: StreamId, name: SegmentName, token: Token = ""
+) -> Response:
     path = preview_segment(_preview_dir(request, stream_id, token).directory, name)
     if path is None:
         raise NotFound("no such preview segment (it may have slid out of the window)")

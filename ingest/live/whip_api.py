@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request, Response
 
 from ingest.live.whip_offer import InvalidOffer, UnsupportedOffer, parse_offer
 from ingest.live.whip_sessions import LiveNode
-from shopcast.api.routes import Id, error_responses
+from shopcast.api.routes import Id, error_responses, setting_limits
 from shopcast.auth.dependencies import bearer_token
 from shopcast.errors import NotFound, PayloadTooLarge, ShopcastError
 
@@ -20,6 +20,23 @@ router = APIRouter(prefix="/v1/live/whip", tags=["live"])
 SessionId = Id
 _ERRORS = error_responses(400, 401, 403, 404, 409, 413, 415)
 _SDP = "application/sdp"
+# The route reads the body itself (415 unsupported_media_type, 413 too_large, 400 invalid_sdp):
+# this only describes it, its length limit being the server's live_max_offer_bytes.
+_OFFER_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "the SDP offer (RFC 8866), UTF-8 text of at most live_max_offer_bytes bytes",
+        "content": {
+            _SDP: {
+                "schema": {
+                    "type": "string",
+                    "pattern": "^v=0",
+                    **setting_limits(maxLength="live_max_offer_bytes"),
+                }
+            }
+        },
+    }
+}
 
 
 class MethodNotAllowed(ShopcastError):
@@ -67,7 +84,7 @@ def whip_options(request: Request) -> Response:
     return Response(status_code=204, headers=headers)
 
 
-@router.post("", status_code=201, response_class=Response, responses=_ERRORS)
+@router.post("", status_code=201, response_class=Response, responses=_ERRORS, openapi_extra=_OFFER_BODY)
 async def whip_publish(request: Request) -> Response:
     """Go live: the body is an SDP offer (H.264 or VP8 video, Opus audio), the bearer token the
     stream key. `401` unknown key, `403` outside its booking window, `409` already live."""

@@ -24,7 +24,7 @@ from ingest.uploads.headers import (
 )
 from ingest.uploads.service import UploadStatus
 from shopcast.api.idempotency import RequestIdentity, StoredResponse, remember, replay
-from shopcast.api.routes import Id, error_responses
+from shopcast.api.routes import Id, error_responses, setting_limits
 from shopcast.auth.dependencies import CurrentUser, bearer_token
 from shopcast.auth.service import Principal, authenticate
 from shopcast.db import transaction
@@ -33,6 +33,37 @@ from shopcast.runtime import Runtime
 
 router = APIRouter(prefix="/v1/uploads", tags=["uploads"])
 OFFSET_CONTENT_TYPE = "application/offset+octet-stream"
+_BASE64 = "(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?"
+_METADATA_KEY = "[!-+\\--~]+"  # printable ASCII but space and comma
+_METADATA_PAIR = f"{_METADATA_KEY}(?: {_BASE64})?"
+
+# The tus headers the routes check themselves, with tus's own answers (412 for the version, 400
+# bad_checksum, 422 for metadata), are left out of FastAPI's validation and described here.
+_TUS_RESUMABLE_DOC = {
+    "name": "Tus-Resumable",
+    "in": "header",
+    "required": True,
+    "description": "the tus version; anything else (or none) is 412 tus_version_unsupported",
+    "schema": {"type": "string", "enum": [TUS_VERSION]},
+}
+_CHECKSUM_DOC = {
+    "name": "Upload-Checksum",
+    "in": "header",
+    "required": False,
+    "description": "algorithm and base64 digest of the body: 400 bad_checksum if malformed, 460 if unequal",
+    "schema": {"type": "string", "pattern": f"^({'|'.join(CHECKSUM_ALGORITHMS)}) {_BASE64}$"},
+}
+_METADATA_DOC = {
+    "name": "Upload-Metadata",
+    "in": "header",
+    "required": False,
+    "description": "comma-separated `key base64(UTF-8 value)` pairs; filename, title and filetype are kept",
+    "schema": {"type": "string", "pattern": f"^{_METADATA_PAIR}(?:,{_METADATA_PAIR})*$"},
+}
+
+
+TusResumable = Annotated[str | None, Header(alias="Tus-Resumable", include_in_schema=False)]
+UploadChecksum = Annotated[str | None, Header(alias="Upload-Checksum", include_in_schema=False)]
 
 
 class TusVersionUnsupported(ShopcastError):
@@ -122,16 +153,26 @@ def capabilities(request: Request) -> Response:
         "requestBody": {
             "required": False,
             "content": {OFFSET_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}}},
-        }
+        },
+        "parameters": [_TUS_RESUMABLE_DOC, _METADATA_DOC, _CHECKSUM_DOC],
     },
 )
 async def create(
     request: Request,
     user: Uploader,
-    upload_length: Annotated[int, Header(alias="Upload-Length", ge=0)],
-    tus_resumable: Annotated[str | None, Header(alias="Tus-Resumable")] = None,
-    upload_metadata: Annotated[str | None, Header(alias="Upload-Metadata")] = None,
-    upload_checksum: Annotated[str | None, Header(alias="Upload-Checksum")] = None,
+    upload_length: Annotated[
+        int,
+        Header(
+            alias="Upload-Length",
+            ge=0,
+            description="bytes in all; above the server's Tus-Max-Size 413 too_large",
+            # Documentation only: the service's own check answers 413 rather than 422.
+            json_schema_extra=setting_limits(maximum="max_upload_bytes"),
+        ),
+    ],
+    tus_resumable: TusResumable = None,
+    upload_metadata: Annotated[str | None, Header(alias="Upload-Metadata", include_in_schema=False)] = None,
+    upload_checksum: UploadChecksum = None,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)] = None,
 ) -> Response:
     _check_version(tus_resumable)
@@ -191,7 +232,6 @@ class _CreationKey:
 
 
 UploadId = Id
-TusResumable = Annotated[str | None, Header(alias="Tus-Resumable")]
 
 
 @router.head(
@@ -199,6 +239,7 @@ TusResumable = Annotated[str | None, Header(alias="Tus-Resumable")]
     response_class=Response,
     summary="Offset of an upload",
     responses=error_responses(401, 404, 410, 412, 422),
+    openapi_extra={"parameters": [_TUS_RESUMABLE_DOC]},
 )
 def head(
     request: Request, user: CurrentUser, upload_id: UploadId, tus_resumable: TusResumable = None
@@ -218,16 +259,24 @@ def head(
         "requestBody": {
             "required": True,
             "content": {OFFSET_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}}},
-        }
+        },
+        "parameters": [_TUS_RESUMABLE_DOC, _CHECKSUM_DOC],
     },
 )
 async def patch(
     request: Request,
     user: Uploader,
     upload_id: UploadId,
-    upload_offset: Annotated[int, Header(alias="Upload-Offset", ge=0)],
+    upload_offset: Annotated[
+        int,
+        Header(
+            alias="Upload-Offset",
+            ge=0,
+            description="the upload's offset now (HEAD), else 409 offset_mismatch",
+        ),
+    ],
     tus_resumable: TusResumable = None,
-    upload_checksum: Annotated[str | None, Header(alias="Upload-Checksum")] = None,
+    upload_checksum: UploadChecksum = None,
 ) -> Response:
     _check_version(tus_resumable)
     if not request.headers.get("content-type", "").startswith(OFFSET_CONTENT_TYPE):
@@ -247,6 +296,7 @@ async def patch(
     response_class=Response,
     summary="Terminate an upload and drop its asset",
     responses=error_responses(401, 404, 410, 412, 422, 423),
+    openapi_extra={"parameters": [_TUS_RESUMABLE_DOC]},
 )
 async def terminate(
     request: Request, user: Uploader, upload_id: UploadId, tus_resumable: TusResumable = None

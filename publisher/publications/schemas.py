@@ -72,8 +72,8 @@ ChannelView = ChannelAdminOut | ChannelOut
 
 
 class PublicationIn(RequestModel):
-    clip_id: Id | None = None
-    asset_id: Id | None = None
+    clip_id: Id | None = Field(default=None, description="exactly one of clip_id and asset_id")
+    asset_id: Id | None = Field(default=None, description="exactly one of clip_id and asset_id")
     channel_id: Id
     fit: Literal["crop", "pad"] | None = Field(default=None, description="default: the profile's")
 

@@ -13,13 +13,22 @@ from shopcast.errors import ErrorInfo
 from shopcast.media.rendition import Rendition
 
 Seconds = Annotated[FiniteFloat, Field(description="seconds on the source's timeline")]
-Share = Annotated[FiniteFloat, Field(description="0 (left or top edge) to 1 (right or bottom edge)")]
+# The bounds below are described, not enforced at parse time: validation lists every problem of an
+# edit in one 422 invalid_edit.
+Share = Annotated[
+    FiniteFloat,
+    Field(
+        description="0 (left or top edge) to 1 (right or bottom edge)",
+        json_schema_extra={"minimum": 0, "maximum": 1},
+    ),
+]
+StartSeconds = Annotated[Seconds, Field(json_schema_extra={"minimum": 0})]
 RANGES_CEILING = 1000  # the most ranges a request may carry; Settings.clip_max_ranges stays below it
 Position = Literal["top-left", "top", "top-right", "bottom-left", "bottom", "bottom-right"]
 
 
 class RangeIn(RequestModel):
-    in_s: Seconds
+    in_s: StartSeconds
     out_s: Seconds
 
 
@@ -29,7 +38,7 @@ class FocusPointIn(RequestModel):
 
 
 class FocusKeyframeIn(RequestModel):
-    at_s: Seconds
+    at_s: StartSeconds
     x: Share
     y: Share
 
@@ -65,6 +74,7 @@ class ClipIn(RequestModel):
             "lasting clip_max_total_s seconds in all (600 by default), else 422 too_many_ranges or "
             "clip_too_long"
         ),
+        json_schema_extra={"minItems": 1},  # described: validation answers invalid_edit
     )
     aspect: Literal["16:9", "9:16", "1:1"] | None = Field(default=None, description="default: the source's")
     focus: FocusPointIn | list[FocusKeyframeIn] | None = Field(
