@@ -63,6 +63,30 @@ def publish(source: Path, url: str, key: str, loops: int = 0) -> subprocess.Pope
     )  # fmt: skip
 
 
+def new_stream(client: httpx.Client, title: str) -> dict[str, str]:
+    """A new, idle live stream of the client's user, with its WHIP URL and stream key."""
+    response = client.post("/v1/live-streams", json={"title": title})
+    assert response.status_code == 201, response.text
+    stream: dict[str, str] = response.json()
+    assert stream["state"] == "idle"
+    assert stream["whip_url"].endswith("/v1/live/whip")
+    return stream
+
+
+def whip_headers(stream_key: str) -> dict[str, str]:
+    """The headers of a WHIP offer published with `stream_key`."""
+    return {"Content-Type": "application/sdp", "Authorization": f"Bearer {stream_key}"}
+
+
+def plain_offer(video: str, audio: str) -> str:
+    """A minimal SDP offer of one video and one audio track in these codecs (no ICE: it cannot connect)."""
+    return (
+        "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+        f"m=video 9 UDP/TLS/RTP/SAVPF 98\r\nc=IN IP4 0.0.0.0\r\na=rtpmap:98 {video}/90000\r\na=sendonly\r\n"
+        f"m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=rtpmap:111 {audio}\r\na=sendonly\r\n"
+    )
+
+
 def wait_for(client: httpx.Client, path: str, done: str, timeout: float = 120) -> dict[str, Any]:
     """Poll `path` until the field `done` is truthy; returns the last body."""
     body: dict[str, Any] = poll(

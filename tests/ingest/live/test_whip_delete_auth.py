@@ -18,7 +18,7 @@ from aiortc.contrib.media import MediaPlayer
 
 from ingest.live import tap as live_tap
 from ingest.live.models import LiveStream
-from tests.harness.live import marked_source, wait_for
+from tests.harness.live import marked_source, new_stream, wait_for
 from tests.harness.speech import SpeechFactory
 from tests.harness.stack import Stack
 
@@ -86,13 +86,6 @@ async def _publish_and_try_deletes(
             player.video.stop()
 
 
-def _new_stream(client: httpx.Client, title: str) -> dict[str, str]:
-    response = client.post("/v1/live-streams", json={"title": title})
-    assert response.status_code == 201, response.text
-    stream: dict[str, str] = response.json()
-    return stream
-
-
 @pytest.fixture(scope="module")
 def speech(tmp_path_factory: pytest.TempPathFactory) -> SpeechFactory:
     return SpeechFactory(tmp_path_factory.mktemp("speech"))
@@ -105,7 +98,7 @@ def test_a_whip_delete_without_the_stream_key_is_refused_and_the_session_goes_on
     token = stack.user(f"whip-delete-{time.monotonic_ns()}", "creator")
     client = stack.client(token)
     source = marked_source(tmp_path, speech, seconds=8, size="640x360")
-    stream, other = _new_stream(client, "Only its publisher ends it"), _new_stream(client, "Another show")
+    stream, other = new_stream(client, "Only its publisher ends it"), new_stream(client, "Another show")
 
     def publishing() -> str | None:
         with stack.runtime.sessions() as session:
