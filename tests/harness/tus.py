@@ -51,3 +51,30 @@ def wait_for_state(
         what=lambda asset: f"asset {asset_id} stayed {asset.get('state')} for {timeout} s: {asset}",
     )
     return asset
+
+
+def job_of(asset: dict[str, Any], kind: str) -> dict[str, Any] | None:
+    """The asset's job of `kind`, as its API shape lists it; None before there is one."""
+    return next((job for job in asset["jobs"] if job["kind"] == kind), None)
+
+
+def wait_for_job(
+    client: httpx.Client, asset_id: str, kind: str, *, timeout_s: float, interval_s: float, what: str
+) -> dict[str, Any]:
+    """The asset once its job of `kind` has ended; fails the test unless that job succeeded."""
+
+    def ended(asset: dict[str, Any]) -> bool:
+        job = job_of(asset, kind)
+        return job is not None and job["state"] in ("succeeded", "failed")
+
+    asset: dict[str, Any] = poll(
+        lambda: client.get(f"/v1/assets/{asset_id}").json(),
+        ended,
+        timeout_s=timeout_s,
+        interval_s=interval_s,
+        what=lambda asset: f"{what} after {timeout_s} s: {asset}",
+    )
+    job = job_of(asset, kind)
+    assert job is not None
+    assert job["state"] == "succeeded", job["error"]
+    return asset

@@ -18,7 +18,7 @@ from tests.harness.media import ffmpeg
 from tests.harness.polling import poll
 from tests.harness.speech import espeak_wav
 from tests.harness.stack import Stack
-from tests.harness.tus import upload, wait_for_state
+from tests.harness.tus import upload, wait_for_job, wait_for_state
 
 SPOKEN = (
     "Welcome to the show. Today we present a light steel water bottle that keeps your drinks cold all day."
@@ -75,21 +75,10 @@ def make_studio(stack: Stack, folder: Path, tag: str) -> Studio:
                   clip_id, short_id)  # fmt: skip
 
 
-def _subtitles_job(asset: dict[str, Any]) -> dict[str, Any] | None:
-    return next((j for j in asset["jobs"] if j["kind"] == "subtitles"), None)
-
-
 def wait_for_subtitles(client: httpx.Client, asset_id: str, timeout: float = 300) -> None:
-    asset: dict[str, Any] = poll(
-        lambda: client.get(f"/v1/assets/{asset_id}").json(),
-        lambda asset: (job := _subtitles_job(asset)) is not None and job["state"] in ("succeeded", "failed"),
-        timeout_s=timeout,
-        interval_s=0.5,
-        what=lambda asset: f"no subtitles after {timeout} s: {asset}",
+    asset = wait_for_job(
+        client, asset_id, "subtitles", timeout_s=timeout, interval_s=0.5, what="no subtitles"
     )
-    job = _subtitles_job(asset)
-    assert job is not None
-    assert job["state"] == "succeeded", job["error"]
     assert any(s["language"] == "en" for s in asset["subtitles"]), asset["subtitles"]
 
 

@@ -10,26 +10,13 @@ import pytest
 from tests.harness.media import MediaFactory
 from tests.harness.polling import poll
 from tests.harness.stack import Stack
-from tests.harness.tus import upload
-
-
-def _loudness_job(asset: dict[str, Any]) -> dict[str, Any] | None:
-    jobs: dict[str, dict[str, Any]] = {job["kind"]: job for job in asset["jobs"]}
-    return jobs.get("loudness")
+from tests.harness.tus import upload, wait_for_job
 
 
 def _measured(client: httpx.Client, asset_id: str, timeout: float = 60) -> dict[str, Any]:
-    asset: dict[str, Any] = poll(
-        lambda: client.get(f"/v1/assets/{asset_id}").json(),
-        lambda asset: (job := _loudness_job(asset)) is not None and job["state"] in ("succeeded", "failed"),
-        timeout_s=timeout,
-        interval_s=0.2,
-        what=lambda asset: f"no loudness measurement after {timeout} s: {asset}",
+    return wait_for_job(
+        client, asset_id, "loudness", timeout_s=timeout, interval_s=0.2, what="no loudness measurement"
     )
-    job = _loudness_job(asset)
-    assert job is not None
-    assert job["state"] == "succeeded", job["error"]
-    return asset
 
 
 def test_reference_tone_measures_minus_20_lufs_and_levels_scale(stack: Stack, media: MediaFactory) -> None:

@@ -15,10 +15,9 @@ import webvtt
 
 from tests.harness.events import event_count
 from tests.harness.media import FFMPEG, ffmpeg
-from tests.harness.polling import poll
 from tests.harness.speech import SpeechFactory
 from tests.harness.stack import Stack
-from tests.harness.tus import upload
+from tests.harness.tus import upload, wait_for_job
 from tests.transcode.outputs import wait_for_ladder
 
 
@@ -37,22 +36,8 @@ def _with_picture(audio: Path, folder: Path, name: str) -> Path:
     return path
 
 
-def _subtitles_job(asset: dict[str, Any]) -> dict[str, Any] | None:
-    return next((j for j in asset["jobs"] if j["kind"] == "subtitles"), None)
-
-
 def _wait_for_subtitles(client: httpx.Client, asset_id: str, timeout: float = 240) -> dict[str, Any]:
-    asset: dict[str, Any] = poll(
-        lambda: client.get(f"/v1/assets/{asset_id}").json(),
-        lambda asset: (job := _subtitles_job(asset)) is not None and job["state"] in ("succeeded", "failed"),
-        timeout_s=timeout,
-        interval_s=0.5,
-        what=lambda asset: f"no subtitles after {timeout} s: {asset}",
-    )
-    job = _subtitles_job(asset)
-    assert job is not None
-    assert job["state"] == "succeeded", job["error"]
-    return asset
+    return wait_for_job(client, asset_id, "subtitles", timeout_s=timeout, interval_s=0.5, what="no subtitles")
 
 
 def test_spoken_english_becomes_cue_files_and_a_subtitle_rendition(

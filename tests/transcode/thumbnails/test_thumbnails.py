@@ -22,9 +22,8 @@ from shopcast.migrations import upgrade
 from shopcast.runtime import build_runtime
 from shopcast.settings import Settings
 from tests.harness.media import MediaFactory
-from tests.harness.polling import poll
 from tests.harness.stack import Stack
-from tests.harness.tus import upload
+from tests.harness.tus import upload, wait_for_job
 from transcode.thumbnails.command import build_poster_frame, build_storyboard
 from transcode.thumbnails.poster import candidate_times, luma_stats, poster_size
 from transcode.thumbnails.service import Thumbnails, publish_thumbnails, published_thumbnails_prefix
@@ -227,23 +226,10 @@ def test_a_newer_thumbnail_set_replaces_the_published_one(tmp_path: Path) -> Non
 # the job, through the API
 
 
-def _thumbnails_job(asset: dict[str, Any]) -> dict[str, Any] | None:
-    jobs: dict[str, dict[str, Any]] = {job["kind"]: job for job in asset["jobs"]}
-    return jobs.get("thumbnails")
-
-
 def _thumbnailed(client: httpx.Client, asset_id: str, timeout: float = 180) -> dict[str, Any]:
-    asset: dict[str, Any] = poll(
-        lambda: client.get(f"/v1/assets/{asset_id}").json(),
-        lambda asset: (job := _thumbnails_job(asset)) is not None and job["state"] in ("succeeded", "failed"),
-        timeout_s=timeout,
-        interval_s=0.25,
-        what=lambda asset: f"no thumbnails after {timeout} s: {asset}",
+    return wait_for_job(
+        client, asset_id, "thumbnails", timeout_s=timeout, interval_s=0.25, what="no thumbnails"
     )
-    job = _thumbnails_job(asset)
-    assert job is not None
-    assert job["state"] == "succeeded", job["error"]
-    return asset
 
 
 def _check_poster(url: str) -> None:
