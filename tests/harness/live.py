@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -199,9 +201,10 @@ class WhipExchange:
     delete_status: int
 
 
-async def publish_with_aiortc(url: str, key: str, source: Path, send_s: float) -> WhipExchange:
-    """A second real WebRTC stack: an aiortc peer sends `source` as VP8 + Opus for `send_s` seconds,
-    then ends the session with DELETE on its Location."""
+@asynccontextmanager
+async def vp8_opus_peer(source: Path) -> AsyncIterator[RTCPeerConnection]:
+    """An aiortc peer that sends `source` as VP8 + Opus once connected, its offer already its local
+    description; closed, and its player stopped, on leaving."""
     player = MediaPlayer(str(source))
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))  # [] and not None: no public STUN server
     try:
@@ -215,23 +218,28 @@ async def publish_with_aiortc(url: str, key: str, source: Path, send_s: float) -
             [c for c in capabilities.codecs if c.mimeType in ("video/VP8", "video/rtx")]
         )
         await pc.setLocalDescription(await pc.createOffer())
-        headers = {"Content-Type": "application/sdp", "Authorization": f"Bearer {key}"}
-        async with httpx.AsyncClient(timeout=20) as http:
-            answer = await http.post(url, content=pc.localDescription.sdp, headers=headers)
-            assert answer.status_code == 201, answer.text
-            await pc.setRemoteDescription(RTCSessionDescription(answer.text, "answer"))
-            await asyncio.sleep(send_s)  # the peer sends for this long: pacing, not a wait for a state
-            resource = httpx.URL(url).join(answer.headers["location"])
-            deleted = await http.delete(resource, headers={"Authorization": f"Bearer {key}"})
-        return WhipExchange(
-            answer.status_code,
-            answer.headers.get("content-type", ""),
-            answer.headers.get("location", ""),
-            answer.headers.get("etag", ""),
-            answer.text,
-            deleted.status_code,
-        )
+        yield pc
     finally:
         await pc.close()
         if player.video is not None:
             player.video.stop()
+
+
+async def publish_with_aiortc(url: str, key: str, source: Path, send_s: float) -> WhipExchange:
+    """A second real WebRTC stack: an aiortc peer sends `source` as VP8 + Opus for `send_s` seconds,
+    then ends the session with DELETE on its Location."""
+    async with vp8_opus_peer(source) as pc, httpx.AsyncClient(timeout=20) as http:
+        answer = await http.post(url, content=pc.localDescription.sdp, headers=whip_headers(key))
+        assert answer.status_code == 201, answer.text
+        await pc.setRemoteDescription(RTCSessionDescription(answer.text, "answer"))
+        await asyncio.sleep(send_s)  # the peer sends for this long: pacing, not a wait for a state
+        resource = httpx.URL(url).join(answer.headers["location"])
+        deleted = await http.delete(resource, headers={"Authorization": f"Bearer {key}"})
+    return WhipExchange(
+        answer.status_code,
+        answer.headers.get("content-type", ""),
+        answer.headers.get("location", ""),
+        answer.headers.get("etag", ""),
+        answer.text,
+        deleted.status_code,
+    )

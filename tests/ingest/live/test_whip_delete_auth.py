@@ -13,12 +13,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
-from aiortc.contrib.media import MediaPlayer
+from aiortc import RTCSessionDescription
 
 from ingest.live import tap as live_tap
 from ingest.live.models import LiveStream
-from tests.harness.live import marked_source, new_stream, wait_for
+from tests.harness.live import marked_source, new_stream, vp8_opus_peer, wait_for, whip_headers
 from tests.harness.speech import SpeechFactory
 from tests.harness.stack import Stack
 
@@ -42,48 +41,29 @@ async def _publish_and_try_deletes(
     """An aiortc peer publishes `source` as VP8 + Opus; while it sends, its session's URL gets
     DELETEs without the key and with another stream's key; then the peer DELETEs with its own."""
     key, other_key = keys
-    player = MediaPlayer(str(source))
-    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))  # [] and not None: no public STUN server
-    try:
-        assert player.video is not None
-        assert player.audio is not None
-        video = pc.addTransceiver(player.video, direction="sendonly")
-        pc.addTransceiver(player.audio, direction="sendonly")
-        capabilities = RTCRtpSender.getCapabilities("video")
-        assert capabilities is not None
-        video.setCodecPreferences(
-            [c for c in capabilities.codecs if c.mimeType in ("video/VP8", "video/rtx")]
+    async with vp8_opus_peer(source) as pc, httpx.AsyncClient(timeout=20) as http:
+        whip_url = str((await api.get(stream_url)).json()["whip_url"])
+        offered = await http.post(
+            whip_url,
+            content=pc.localDescription.sdp,
+            headers=whip_headers(key),
         )
-        await pc.setLocalDescription(await pc.createOffer())
-        async with httpx.AsyncClient(timeout=20) as http:
-            whip_url = str((await api.get(stream_url)).json()["whip_url"])
-            offered = await http.post(
-                whip_url,
-                content=pc.localDescription.sdp,
-                headers={"Content-Type": "application/sdp", "Authorization": f"Bearer {key}"},
-            )
-            assert offered.status_code == 201, offered.text
-            await pc.setRemoteDescription(RTCSessionDescription(offered.text, "answer"))
-            await asyncio.sleep(3)  # the peer sends for this long: pacing, not a wait for a state
-            resource = httpx.URL(whip_url).join(offered.headers["location"])
-            refused = {
-                "no credential": (await http.delete(resource)).status_code,
-                "another stream's key": (
-                    await http.delete(resource, headers={"Authorization": f"Bearer {other_key}"})
-                ).status_code,
-                "not a bearer token": (
-                    await http.delete(resource, headers={"Authorization": key})
-                ).status_code,
-            }
-            await asyncio.sleep(2)  # a wrongly ended session would have stopped and handed off meanwhile
-            after = (await api.get(stream_url)).json()
-            publishing = await asyncio.to_thread(publishing_session)
-            own = await http.delete(resource, headers={"Authorization": f"Bearer {key}"})
-        return Deletes(refused, after["state"], publishing, resource.path.rsplit("/", 1)[-1], own.status_code)
-    finally:
-        await pc.close()
-        if player.video is not None:
-            player.video.stop()
+        assert offered.status_code == 201, offered.text
+        await pc.setRemoteDescription(RTCSessionDescription(offered.text, "answer"))
+        await asyncio.sleep(3)  # the peer sends for this long: pacing, not a wait for a state
+        resource = httpx.URL(whip_url).join(offered.headers["location"])
+        refused = {
+            "no credential": (await http.delete(resource)).status_code,
+            "another stream's key": (
+                await http.delete(resource, headers={"Authorization": f"Bearer {other_key}"})
+            ).status_code,
+            "not a bearer token": (await http.delete(resource, headers={"Authorization": key})).status_code,
+        }
+        await asyncio.sleep(2)  # a wrongly ended session would have stopped and handed off meanwhile
+        after = (await api.get(stream_url)).json()
+        publishing = await asyncio.to_thread(publishing_session)
+        own = await http.delete(resource, headers={"Authorization": f"Bearer {key}"})
+    return Deletes(refused, after["state"], publishing, resource.path.rsplit("/", 1)[-1], own.status_code)
 
 
 @pytest.fixture(scope="module")
