@@ -23,6 +23,8 @@ from shopcast.api.routes import install_setting_limits
 from shopcast.api.unexpected_errors import UnexpectedErrorMiddleware, install_fallback_handler
 from shopcast.auth.api import me_router
 from shopcast.auth.api import router as admin_router
+from shopcast.auth.sessions_api import password_router
+from shopcast.auth.sessions_api import router as sessions_router
 from shopcast.celery_app import configure_celery
 from shopcast.errors import install_error_handlers
 from shopcast.jobs import dispatch
@@ -102,6 +104,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(webhooks_router)
     app.include_router(admin_router)
     app.include_router(me_router)
+    app.include_router(password_router)
+    app.include_router(sessions_router)
     app.include_router(transcode_router)
     app.include_router(publisher_router)
     mount_web(app)

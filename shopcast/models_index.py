@@ -7,7 +7,7 @@ from publisher.channels.models import Channel, ChannelPartner
 from publisher.partner.models import FeedToken
 from publisher.publications.models import Publication, PublicationReceipt
 from shopcast.api.idempotency import IdempotencyRecord
-from shopcast.auth.models import PdAssignment, User
+from shopcast.auth.models import PdAssignment, SigninAttempt, SigninLink, User, WebSession
 from shopcast.events.models import Event
 from shopcast.jobs.models import Job
 from shopcast.webhooks.models import WebhookAttempt, WebhookEndpoint, WebhookMessage
@@ -33,11 +33,14 @@ __all__ = [
     "PdAssignment",
     "Publication",
     "PublicationReceipt",
+    "SigninAttempt",
+    "SigninLink",
     "Studio",
     "SubtitleTrack",
     "ThumbnailOutput",
     "Upload",
     "User",
+    "WebSession",
     "WebhookAttempt",
     "WebhookEndpoint",
     "WebhookMessage",

@@ -95,6 +95,16 @@ class Settings(BaseSettings):
     # the API server enforces before the app sees the request
     max_json_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     max_header_bytes: int = Field(default=64 * 1024, ge=4096)
+    # sign-in for people (shopcast/auth/web_sessions.py): a session cookie lives at most
+    # web_session_ttl_s and ends after web_session_idle_s without a request; a sign-in link works
+    # once, within signin_link_ttl_s; failed sign-ins within signin_window_s are capped per account
+    # and per client address
+    web_session_ttl_s: int = Field(default=12 * 3600, ge=60)
+    web_session_idle_s: int = Field(default=2 * 3600, ge=60)
+    signin_link_ttl_s: int = Field(default=15 * 60, ge=60, le=7 * 86400)
+    signin_window_s: int = Field(default=15 * 60, ge=1)
+    signin_failures_per_account: int = Field(default=5, ge=1)
+    signin_failures_per_address: int = Field(default=20, ge=1)
     # development mode: only with SHOPCAST_DEV=1 (`make run`, the test stacks) may the
     # API and workers start with a placeholder secret_key (shopcast/cli/startup_checks.py)
     dev: bool = False

@@ -10,8 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from shopcast.api.idempotency import RequestIdentity, idempotent_create
 from shopcast.api.pagination import Page, PageParams, next_cursor, page_params
 from shopcast.api.routes import Id, IdempotencyKey, error_responses
-from shopcast.auth.dependencies import CurrentUser, DbSession, bearer_token
-from shopcast.auth.service import authenticate
+from shopcast.auth.dependencies import CurrentUser, DbSession, authenticate_request
 from shopcast.errors import Unauthorized
 from shopcast.runtime import Runtime
 from studio_booking import bookings_service, calendar, studios_service
@@ -73,7 +72,7 @@ def studio_calendar(
     if feed is not None:
         calendar.feed_owner(session, feed)
     else:
-        authenticate(session, bearer_token(request))
+        authenticate_request(session, request)
     studio = studios_service.get_studio(session, studio_id)
     body = calendar.render(studio.name, calendar.studio_bookings(session, studio.id), {studio.id: studio})
     return Response(body, media_type="text/calendar")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import time
@@ -30,6 +31,15 @@ def _wait_healthy(url: str, seconds: float) -> float:
     started = time.monotonic()
     wait_until(healthy, timeout_s=seconds, interval_s=0.25, what=f"{url} answering 200")
     return time.monotonic() - started
+
+
+def _admin_signs_in_with_the_printed_password(log: Path, port: int) -> None:
+    printed = re.search(r"with the password: (\S+)", log.read_text())
+    assert printed is not None, "make run printed no first password"
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as browser:
+        answer = browser.post("/v1/sessions", json={"name": "admin", "password": printed.group(1)})
+        assert answer.status_code == 201, answer.text
+        assert browser.get("/v1/me").json()["role"] == "admin"
 
 
 def _shopcast_up(make: psutil.Process) -> psutil.Process:
@@ -61,6 +71,7 @@ def test_make_run_serves_health_and_stops_on_sigterm(clone: Path) -> None:
     )
     try:
         assert _wait_healthy(f"http://127.0.0.1:{port}/healthz", 60) < 60
+        _admin_signs_in_with_the_printed_password(clone / "run.log", port)
         up = _shopcast_up(psutil.Process(make.pid))
         tree = up.children(recursive=True)
         assert len(tree) >= 2, "API and worker run under the supervisor"
@@ -80,4 +91,5 @@ def test_make_run_serves_health_and_stops_on_sigterm(clone: Path) -> None:
         log.close()
     output = (clone / "run.log").read_text()
     assert "created user 'admin'" in output
+    assert output.count("with the password: ") == 1
     assert (clone / "data" / "shopcast.db").exists()

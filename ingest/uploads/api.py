@@ -25,8 +25,8 @@ from ingest.uploads.headers import (
 from ingest.uploads.service import UploadStatus
 from shopcast.api.idempotency import RequestIdentity, StoredResponse, remember, replay
 from shopcast.api.routes import Id, error_responses, setting_limits
-from shopcast.auth.dependencies import CurrentUser, bearer_token
-from shopcast.auth.service import Principal, authenticate
+from shopcast.auth.dependencies import CurrentUser, authenticate_request
+from shopcast.auth.service import Principal
 from shopcast.db import transaction
 from shopcast.errors import ShopcastError
 from shopcast.runtime import Runtime
@@ -115,9 +115,7 @@ def _uploader(request: Request) -> Principal:
     a large body or waiting for a held upload is far too long: many of them would take every
     connection, and with them the threads of everyone else's requests."""
     with transaction(request.app.state.sessions) as session:
-        principal = authenticate(session, bearer_token(request))
-    request.state.principal = principal
-    return principal
+        return authenticate_request(session, request)
 
 
 Uploader = Annotated[Principal, Depends(_uploader)]

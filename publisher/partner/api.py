@@ -18,8 +18,9 @@ from publisher.publications.schemas import FeedTokenIn, FeedTokenOut, PartnerCli
 from shopcast.api.pagination import Page, PageParams, next_cursor, page_params
 from shopcast.api.routes import Id, error_responses
 from shopcast.api.stored_files import whole_file
-from shopcast.auth.dependencies import CurrentUser, DbSession
-from shopcast.auth.service import Principal, authenticate
+from shopcast.auth.dependencies import CurrentUser, DbSession, authenticate_request
+from shopcast.auth.service import Principal
+from shopcast.auth.web_sessions import SESSION_COOKIE
 from shopcast.errors import Unauthorized
 from shopcast.runtime import Runtime
 
@@ -80,13 +81,9 @@ def get_partner_file(
 
 
 def _optional_user(request: Request, session: DbSession) -> Principal | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if not header:
+    if "authorization" not in request.headers and SESSION_COOKIE not in request.cookies:
         return None
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("send Authorization: Bearer <token>", headers={"WWW-Authenticate": "Bearer"})
-    return authenticate(session, token.strip())
+    return authenticate_request(session, request)
 
 
 @router.get("/feed.xml", responses={200: {"content": {"application/rss+xml": {}}}, **_ERRORS})

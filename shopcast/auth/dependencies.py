@@ -1,4 +1,10 @@
-"""FastAPI dependencies: the database session of a request and the authenticated caller."""
+"""FastAPI dependencies: the database session of a request and the authenticated caller.
+
+Programs authenticate with `Authorization: Bearer <API token>`; the pages with the session cookie
+that signing in sets (shopcast/auth/web_sessions.py). A request with an Authorization header is
+judged by it alone. A cookie-authenticated request that changes something must carry the
+session's `X-CSRF-Token`, which another site's page cannot read: without it, 403 `csrf_failed`.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +15,18 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from shopcast.auth.service import Principal, authenticate
+from shopcast.auth.web_sessions import (
+    CSRF_HEADER,
+    SESSION_COOKIE,
+    csrf_matches,
+    principal_of_session,
+    touch_session,
+)
 from shopcast.db import read_snapshot, transaction
-from shopcast.errors import Unauthorized
+from shopcast.errors import Forbidden, Unauthorized
 
 _READS = frozenset({"GET", "HEAD"})
+_SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def db_session(request: Request) -> Iterator[Session]:
@@ -36,10 +50,34 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
-def current_user(request: Request, session: DbSession) -> Principal:
-    principal = authenticate(session, bearer_token(request))
+def authenticate_request(session: Session, request: Request) -> Principal:
+    """The caller, by API token or by session cookie; raises Unauthorized (or Forbidden for a
+    cookie-authenticated change without its CSRF token)."""
+    if "authorization" in request.headers:
+        principal = authenticate(session, bearer_token(request))
+    else:
+        principal = _session_caller(session, request)
     request.state.principal = principal
     return principal
+
+
+def _session_caller(session: Session, request: Request) -> Principal:
+    secret = request.cookies.get(SESSION_COOKIE)
+    if not secret:
+        raise Unauthorized(
+            "send Authorization: Bearer <token>, or sign in", headers={"WWW-Authenticate": "Bearer"}
+        )
+    settings = request.app.state.runtime.settings
+    principal, row = principal_of_session(session, secret, settings)
+    if request.method not in _SAFE and not csrf_matches(settings, secret, request.headers.get(CSRF_HEADER)):
+        raise Forbidden(f"a signed-in page must send {CSRF_HEADER} with this request", code="csrf_failed")
+    request.state.web_session_id = row.id
+    touch_session(request.app.state.sessions, row)
+    return principal
+
+
+def current_user(request: Request, session: DbSession) -> Principal:
+    return authenticate_request(session, request)
 
 
 CurrentUser = Annotated[Principal, Depends(current_user)]

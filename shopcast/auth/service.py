@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from shopcast.auth.models import PdAssignment, Role, User
+from shopcast.auth.passwords import hash_password
 from shopcast.errors import Conflict, NotFound, Unauthorized
 
 TOKEN_PREFIX = "sc_"  # noqa: S105 - a prefix, not a secret
@@ -30,10 +31,12 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_user(session: Session, name: str, role: Role) -> tuple[User, str]:
-    """Create a user; returns it with its API token, which is shown only this once."""
+def create_user(session: Session, name: str, role: Role, password: str | None = None) -> tuple[User, str]:
+    """Create a user, with a password to sign in to the pages if one is given; returns it with its
+    API token, which is shown only this once."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    user = User(name=name, role=role, token_hash=hash_token(token))
+    password_hash = hash_password(password) if password is not None else None
+    user = User(name=name, role=role, token_hash=hash_token(token), password_hash=password_hash)
     session.add(user)
     try:
         session.flush()

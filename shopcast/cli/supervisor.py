@@ -56,6 +56,7 @@ class _Child:
 
 def _bootstrap(settings: Settings) -> None:
     from shopcast.auth.models import Role, User
+    from shopcast.auth.passwords import first_password
     from shopcast.auth.service import create_user
     from shopcast.db import transaction
     from shopcast.migrations import upgrade
@@ -65,8 +66,14 @@ def _bootstrap(settings: Settings) -> None:
     runtime = build_runtime(settings)
     with transaction(runtime.sessions) as session:
         if session.scalar(select(func.count()).select_from(User)) == 0:
-            _user, token = create_user(session, "admin", Role.admin)
-            print(f"first start: created user 'admin'; its API token (shown once):\n{token}", flush=True)
+            password = first_password()
+            _user, token = create_user(session, "admin", Role.admin, password)
+            print(
+                f"first start: created user 'admin' (both shown once)\n"
+                f"  sign in at {settings.public_url}/web/ with the password: {password}\n"
+                f"  API token for programs: {token}",
+                flush=True,
+            )
     runtime.engine.dispose()
 
 

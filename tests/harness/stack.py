@@ -28,6 +28,9 @@ FAST_JOBS_ENV = {
     "SHOPCAST_UPLOAD_LOCK_WAIT_S": "1",
     "SHOPCAST_RATE_LIMIT_PER_MINUTE": "1000000",
     "SHOPCAST_RATE_LIMIT_BURST": "100000",
+    # Every test client is 127.0.0.1: one test's failed sign-ins must not lock the others out.
+    # The caps themselves are tested on an app of their own (tests/shopcast/auth).
+    "SHOPCAST_SIGNIN_FAILURES_PER_ADDRESS": "100000",
     # Receivers in tests listen on loopback; retries come after half a second instead of minutes.
     "SHOPCAST_WEBHOOK_ALLOW_PRIVATE": "1",
     "SHOPCAST_WEBHOOK_RETRY_SCHEDULE_S": "0.5,0.5,0.5,0.5,0.5",
@@ -71,10 +74,11 @@ class Stack:
             self._runtime = build_runtime(self.settings)
         return self._runtime
 
-    def user(self, name: str, role: str) -> str:
-        """Create a user directly in the database; returns its API token."""
+    def user(self, name: str, role: str, password: str | None = None) -> str:
+        """Create a user directly in the database, with a password for the pages if one is given;
+        returns its API token."""
         with transaction(self.runtime.sessions) as session:
-            _user, token = create_user(session, name, Role(role))
+            _user, token = create_user(session, name, Role(role), password)
         return token
 
     def assign(self, pd: str, creator: str) -> None:

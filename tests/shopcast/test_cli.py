@@ -1,13 +1,19 @@
-"""The `shopcast` CLI: users get their token on the last line; an upload killed mid-way resumes."""
+"""The `shopcast` CLI: users get a first password and their token on the last line; passwords,
+sign-in links and sign-outs work on the running API; an upload killed mid-way resumes."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import httpx
 
 from tests.harness.media import MediaFactory
 from tests.harness.polling import first_found
@@ -17,20 +23,67 @@ from tests.harness.tus import TUS, wait_for_state
 CLI = [sys.executable, "-m", "shopcast.cli.main"]
 
 
-def _cli(stack: Stack, *args: str, home: Path) -> subprocess.CompletedProcess[str]:
+def _cli(stack: Stack, *args: str, home: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
     env = {**stack.env, "XDG_STATE_HOME": str(home)}
-    return subprocess.run([*CLI, *args], env=env, capture_output=True, text=True, timeout=300, check=False)
+    return subprocess.run(
+        [*CLI, *args], env=env, input=stdin, capture_output=True, text=True, timeout=300, check=False
+    )
 
 
-def test_users_create_prints_a_working_token_last(stack: Stack, tmp_path: Path) -> None:
-    done = _cli(stack, "users", "create", "--name", f"cli-{stack.name}", "--role", "pd", home=tmp_path)
+def _printed(done: subprocess.CompletedProcess[str], label: str) -> str:
+    found = re.search(rf"^{label}: (\S+)$", done.stdout, re.MULTILINE)
+    assert found is not None, done.stdout
+    return found.group(1)
+
+
+@contextmanager
+def _signs_in(stack: Stack, name: str, password: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=stack.base_url, timeout=30) as browser:
+        answer = browser.post("/v1/sessions", json={"name": name, "password": password})
+        assert answer.status_code == 201, answer.text
+        yield browser
+
+
+def test_users_create_prints_a_first_password_and_a_working_token_last(stack: Stack, tmp_path: Path) -> None:
+    name = f"cli-{stack.name}"
+    done = _cli(stack, "users", "create", "--name", name, "--role", "pd", home=tmp_path)
     assert done.returncode == 0, done.stderr
     token = done.stdout.strip().splitlines()[-1]
     assert token.startswith("sc_")
     with stack.client(token) as client:
         assert client.get("/v1/assets").status_code == 200
-    again = _cli(stack, "users", "create", "--name", f"cli-{stack.name}", "--role", "pd", home=tmp_path)
-    assert again.returncode != 0
+    with _signs_in(stack, name, _printed(done, "first password")) as browser:
+        assert browser.get("/v1/me").json()["name"] == name
+    again = _cli(stack, "users", "create", "--name", name, "--role", "pd", home=tmp_path)
+    assert again.returncode == 1
+    assert again.stderr.strip() == f"error: a user named {name!r} already exists (user_exists)"
+
+
+def test_users_password_signin_link_and_signout(stack: Stack, tmp_path: Path) -> None:
+    name = f"cli-people-{stack.name}"
+    stack.user(name, "creator")
+    weak = _cli(
+        stack, "users", "password", "--name", name, "--password-stdin", home=tmp_path, stdin="short\n"
+    )
+    assert weak.returncode == 1
+    assert "Traceback" not in weak.stderr
+    assert "(weak_password)" in weak.stderr
+    chosen = _cli(stack, "users", "password", "--name", name, "--password-stdin", home=tmp_path,
+                  stdin="a-chosen-password\n")  # fmt: skip
+    assert chosen.returncode == 0, chosen.stderr
+    assert "a-chosen-password" not in chosen.stdout, "a password read from stdin is not echoed"
+    with _signs_in(stack, name, "a-chosen-password") as browser:
+        linked = _cli(stack, "users", "signin-link", "--name", name, home=tmp_path)
+        assert linked.returncode == 0, linked.stderr
+        url = linked.stdout.strip().splitlines()[-1]
+        assert url.startswith(f"{stack.base_url}/web/#link=")
+        with httpx.Client(base_url=stack.base_url, timeout=30) as other:
+            assert other.post("/v1/sessions", json={"link": url.partition("#link=")[2]}).status_code == 201
+            ended = _cli(stack, "users", "signout", "--name", name, home=tmp_path)
+            assert ended.returncode == 0, ended.stderr
+            assert ended.stdout.strip() == f"2 signed-in session(s) of {name} ended"
+            assert other.get("/v1/me").status_code == 401
+        assert browser.get("/v1/me").status_code == 401
 
 
 def test_killed_cli_upload_resumes_where_it_stopped(

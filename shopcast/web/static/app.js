@@ -1,7 +1,8 @@
-// What every page shares: the token (sessionStorage only, so it dies with the tab), API calls that
-// turn `{"error": {code, message}}` into exceptions, the page's messages, and role-aware navigation.
+// What every page shares: the session (an HttpOnly cookie the page never sees, and its CSRF token,
+// kept in sessionStorage and sent as X-CSRF-Token), API calls that turn `{"error": {code, message}}`
+// into exceptions, the page's messages, and role-aware navigation.
 
-const TOKEN_KEY = "shopcast.token";
+const CSRF_KEY = "shopcast.csrf";
 const MESSAGES = JSON.parse(document.getElementById("messages").textContent);
 
 export function t(key, values = {}) {
@@ -10,16 +11,29 @@ export function t(key, values = {}) {
 }
 
 export const session = {
-  token: () => sessionStorage.getItem(TOKEN_KEY),
-  save: (token) => sessionStorage.setItem(TOKEN_KEY, token),
-  clear: () => sessionStorage.removeItem(TOKEN_KEY),
+  csrf: () => sessionStorage.getItem(CSRF_KEY),
+  save: (csrf) => sessionStorage.setItem(CSRF_KEY, csrf),
+  clear: () => sessionStorage.removeItem(CSRF_KEY),
+  // The signed-in session ({id, user, csrf_token, expires_at}), or null when signed out.
+  async current() {
+    try {
+      const current = await api("/v1/sessions/current");
+      session.save(current.csrf_token);
+      return current;
+    } catch (error) {
+      if (error.status !== 401) throw error;
+      session.clear();
+      return null;
+    }
+  },
 };
 
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, retryAfter = null) {
     super(message);
     this.status = status;
     this.code = code;
+    this.retryAfter = retryAfter;
   }
 }
 
@@ -33,16 +47,18 @@ export async function errorOf(response) {
   } catch {
     // not JSON: keep the status line
   }
-  return new ApiError(response.status, code, message);
+  return new ApiError(response.status, code, message, response.headers.get("Retry-After"));
 }
 
-export function authHeaders(token = session.token()) {
-  return token ? { Authorization: `Bearer ${token}` } : {};
+// The cookie goes by itself; a change must also show the session's CSRF token.
+export function authHeaders() {
+  const csrf = session.csrf();
+  return csrf ? { "X-CSRF-Token": csrf } : {};
 }
 
 // JSON in and out; `body` objects are sent as JSON, strings as they are.
-export async function api(path, { method = "GET", body, headers = {}, token } = {}) {
-  const init = { method, headers: { ...authHeaders(token ?? session.token()), ...headers } };
+export async function api(path, { method = "GET", body, headers = {} } = {}) {
+  const init = { method, headers: { ...authHeaders(), ...headers } };
   if (body !== undefined && typeof body !== "string") {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
@@ -93,7 +109,12 @@ function showNavigation(me) {
   }
   nav.hidden = false;
   document.getElementById("whoami").textContent = t("signin.as", { name: me.name, role: t(`role.${me.role}`) });
-  document.getElementById("signout").addEventListener("click", () => {
+  document.getElementById("signout").addEventListener("click", async () => {
+    try {
+      await api("/v1/sessions/current", { method: "DELETE" });
+    } catch {
+      // the session had already ended
+    }
     session.clear();
     location.assign("/web/");
   });
@@ -101,21 +122,12 @@ function showNavigation(me) {
 
 // Resolves to the signed-in user ({id, name, role}) or sends the visitor to the sign-in page.
 export async function signedIn() {
-  if (!session.token()) {
+  const current = await session.current();
+  if (!current) {
     location.assign("/web/");
     return new Promise(() => {});
   }
-  let me;
-  try {
-    me = await api("/v1/me");
-  } catch (error) {
-    if (error.status === 401) {
-      session.clear();
-      location.assign("/web/");
-      return new Promise(() => {});
-    }
-    throw error;
-  }
+  const me = current.user;
   showNavigation(me);
   const allowed = document.body.dataset.roles.split(" ").filter(Boolean);
   if (allowed.length && !allowed.includes(me.role)) showError(new Error(t("error.forbidden_page")));

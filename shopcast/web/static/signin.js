@@ -1,23 +1,59 @@
-// Sign-in: check the token with GET /v1/me before keeping it, then open the role's first page.
+// Sign-in: a name and password, or the one-time link in the address (`#link=...`, never sent to
+// the server by the browser), become a session cookie; then the role's first page opens.
 import { api, homeFor, session, showError, t } from "./app.js";
 
 const form = document.getElementById("signin-form");
-const input = document.getElementById("token");
 
-async function enter(token) {
-  const me = await api("/v1/me", { token });
-  session.save(token);
-  location.assign(homeFor(me.role));
+function refusal(error) {
+  if (error.code === "signin_throttled") return new Error(t("signin.throttled", { seconds: error.retryAfter ?? "?" }));
+  if (error.code === "invalid_link") return new Error(t("signin.bad_link"));
+  if (error.status === 401) return new Error(t("signin.bad_password"));
+  return error;
+}
+
+async function signIn(body) {
+  const signed = await api("/v1/sessions", { method: "POST", body });
+  session.save(signed.csrf_token);
+  location.assign(homeFor(signed.user.role));
 }
 
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
+  const name = document.getElementById("name").value.trim();
+  const password = document.getElementById("password");
   try {
-    await enter(input.value.trim());
+    await signIn({ name, password: password.value });
   } catch (error) {
-    showError(error.status === 401 ? new Error(t("signin.bad_token")) : error);
-    input.focus();
+    showError(refusal(error));
+    password.value = "";
+    password.focus();
   }
 });
 
-if (session.token()) enter(session.token()).catch(() => session.clear());
+// Resolves to true once a link in the address has signed the visitor in (the page is leaving).
+async function signInByLink() {
+  const link = new URLSearchParams(location.hash.slice(1)).get("link");
+  if (!link) return false;
+  history.replaceState(null, "", location.pathname + location.search); // out of history and sight
+  try {
+    await signIn({ link });
+    return true;
+  } catch (error) {
+    showError(refusal(error));
+    return false;
+  }
+}
+
+async function start() {
+  const hadLink = location.hash.includes("link=");
+  if (await signInByLink()) return;
+  const current = hadLink ? null : await session.current();
+  if (current) {
+    location.assign(homeFor(current.user.role));
+    return;
+  }
+  document.body.dataset.ready = "true";
+}
+
+window.addEventListener("hashchange", signInByLink); // a link pasted into an open sign-in tab
+start();

@@ -11,6 +11,7 @@ from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 CHROMIUM = Path("/usr/bin/chromium")
+PASSWORD = "journey-password-1"  # every journey's people sign in with it
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "web"
 PHONE: ViewportSize = {"width": 390, "height": 844}
 DESKTOP: ViewportSize = {"width": 1280, "height": 900}
@@ -29,6 +30,8 @@ FLAGS = [
     "--disable-features=WebRtcHideLocalIpsWithMdns",
 ]
 
+_SIGNIN_PAGES = ("/web/", "/web/?lang=en", "/web/?lang=ko")
+
 # Every form control must be named for a screen reader: by a <label>, aria-label or aria-labelledby.
 _UNLABELLED_CONTROLS = """() => [...document.querySelectorAll("input, select, textarea, button")]
   .filter((c) => c.offsetParent !== null && c.type !== "hidden")
@@ -40,13 +43,14 @@ _OVERFLOW = "() => document.documentElement.scrollWidth - document.documentEleme
 
 @dataclass
 class Browser:
-    """One Chromium profile (a fresh user data dir); each `open_signed_in` is a new tab, so each has
-    its own sessionStorage and so its own signed-in user."""
+    """One Chromium profile (a fresh user data dir): its tabs share one session cookie, so one
+    signed-in person at a time."""
 
     context: BrowserContext
     base_url: str
     console_errors: list[str] = field(default_factory=list)
     requests: list[tuple[str, str]] = field(default_factory=list)
+    signed_in_as: str | None = None
 
     def watch(self, page: Page) -> Page:
         page.on("console", lambda message: self._keep_error(page, message))
@@ -55,21 +59,33 @@ class Browser:
         return page
 
     def _keep_error(self, page: Page, message: ConsoleMessage) -> None:
-        if message.type == "error":
-            self.console_errors.append(f"{page.url}: {message.text}")
+        if message.type != "error":
+            return
+        signin_page = page.url.removeprefix(self.base_url) in _SIGNIN_PAGES
+        if signin_page and "status of 401" in message.text:
+            return  # the sign-in page asking whether it is signed in, or a wrong password: expected
+        self.console_errors.append(f"{page.url}: {message.text}")
 
     def _keep_request(self, request: Request) -> None:
         self.requests.append((request.method, request.url.removeprefix(self.base_url)))
 
-    def open_signed_in(self, token: str) -> Page:
-        """Sign in through the sign-in page with the keyboard alone; returns the tab on the role's
-        first page."""
+    def open_signed_in(self, name: str) -> Page:
+        """A new tab on the person's first page: signed in through the sign-in page with the
+        keyboard alone (name, Tab, password, Enter), unless this profile already is. Another
+        person's session ends first, as when someone else sits down at a shared computer."""
+        if self.signed_in_as != name:
+            self.context.clear_cookies()
+        self.signed_in_as = name
         page = self.watch(self.context.new_page())
         page.goto(f"{self.base_url}/web/")
-        page.get_by_label("API token").focus()
-        page.keyboard.type(token)
-        page.keyboard.press("Enter")
-        page.wait_for_url(lambda url: not url.endswith("/web/"))
+        ready(page)
+        if page.url.endswith("/web/"):
+            page.get_by_label("Name").focus()
+            page.keyboard.type(name)
+            page.keyboard.press("Tab")
+            page.keyboard.type(PASSWORD)
+            page.keyboard.press("Enter")
+            page.wait_for_url(lambda url: not url.endswith("/web/"))
         ready(page)
         return page
 

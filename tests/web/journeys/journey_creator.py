@@ -1,4 +1,4 @@
-"""A creator in Chromium: signs in, books a studio slot (a clash is named before anything is sent),
+"""A creator in Chromium: books a studio slot (a clash is named before anything is sent),
 goes live from the fake camera for 10 s over WHIP, stops, and finds the recording as a ready asset
 that plays."""
 
@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from tests.harness.stack import Stack
 from tests.harness.tus import wait_for_state
-from tests.web.journeys.browser import Browser, ready, snapshot, wait_for_video
+from tests.web.journeys.browser import PASSWORD, Browser, ready, snapshot, wait_for_video
 
 SEOUL = ZoneInfo("Asia/Seoul")
 LIVE_S = 10
@@ -48,40 +48,10 @@ def _slot_from_now() -> tuple[datetime, datetime]:
     return starts, ends
 
 
-def test_language_switch_and_keyboard_sign_in(web_stack: Stack, browser: Browser) -> None:
-    token = web_stack.user("web-lang-creator", "creator")
-    page = browser.watch(browser.context.new_page())
-    page.goto(f"{web_stack.base_url}/web/")
-    page.get_by_label("Language").select_option("ko")
-    expect(page.get_by_role("heading", level=1)).to_have_text("로그인")
-    expect(page.locator("html")).to_have_attribute("lang", "ko")
-    snapshot(page, "signin-ko")
-    page.get_by_label("API 토큰").fill("sc_not_a_token")
-    page.keyboard.press("Enter")
-    expect(page.locator("#page-error")).to_contain_text("이 토큰은 받아들여지지 않았습니다")
-    page.get_by_label("언어").select_option("en")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
-    snapshot(page, "signin")
-    page.close()
-    signed_in = browser.open_signed_in(token)
-    assert signed_in.url.endswith("/web/book")
-    expect(signed_in.locator("#whoami")).to_have_text("Signed in as web-lang-creator (creator)")
-    # Role-aware navigation: a creator is offered the creator pages, not the partner page.
-    nav = signed_in.get_by_role("navigation")
-    expect(nav.get_by_role("link", name="Go live")).to_be_visible()
-    expect(nav.get_by_role("link", name="Channels")).to_be_hidden()
-    signed_in.get_by_label("Language").select_option("ko")
-    ready(signed_in)
-    expect(signed_in.locator("#whoami")).to_have_text("web-lang-creator(크리에이터)으로 로그인됨")
-    expect(nav.get_by_role("link", name="라이브 시작")).to_be_visible()
-    snapshot(signed_in, "book-ko")
-    assert [e for e in browser.console_errors if "401" not in e] == []
-
-
 def test_creator_books_goes_live_for_ten_seconds_and_the_recording_becomes_a_ready_asset(
     web_stack: Stack, browser: Browser
 ) -> None:
-    admin, creator = web_stack.user("web-admin", "admin"), web_stack.user("web-creator", "creator")
+    admin, creator = web_stack.user("web-admin", "admin"), web_stack.user("web-creator", "creator", PASSWORD)
     rival = web_stack.user("web-rival", "creator")
     with web_stack.client(admin) as client:
         studio = client.post("/v1/studios", json={"name": "Studio Gangnam", "timezone": "Asia/Seoul"}).json()
@@ -93,7 +63,7 @@ def test_creator_books_goes_live_for_ten_seconds_and_the_recording_becomes_a_rea
     with web_stack.client(creator) as client:  # a booking whose key does not work yet
         later_id = _book_by_api(client, studio["id"], tomorrow_ten + timedelta(hours=4))
 
-    page = browser.open_signed_in(creator)
+    page = browser.open_signed_in("web-creator")
     starts, ends = _book_a_slot_starting_now(page, browser, tomorrow_ten)
     with web_stack.client(creator) as client:
         mine = client.get("/v1/bookings").json()["items"]
@@ -187,7 +157,7 @@ def _go_live_and_stop(page: Page, browser: Browser, creator: str, booking_id: st
 
 
 def _a_second_publisher_is_refused(browser: Browser, creator: str, booking_id: str) -> None:
-    second = browser.open_signed_in(creator)
+    second = browser.open_signed_in("web-creator")
     second.get_by_role("navigation").get_by_role("link", name="Go live").click()
     ready(second)
     second.get_by_label("Stream key").select_option(booking_id)

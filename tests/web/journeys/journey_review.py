@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 from tests.harness.stack import Stack
 from tests.harness.tus import upload, wait_for_state
 from tests.publisher.studio import create_channel, speech_source, user_id, wait_for_subtitles
-from tests.web.journeys.browser import Browser, ready, snapshot, wait_for_video
+from tests.web.journeys.browser import PASSWORD, Browser, ready, snapshot, wait_for_video
 
 CORRECTED = "Welcome to the Shopcast web show."
 
@@ -42,7 +42,8 @@ def test_a_pd_cuts_a_vertical_clip_from_the_player_and_the_partner_sees_it_publi
     web_stack: Stack, browser: Browser, tmp_path: Path
 ) -> None:
     admin, creator = web_stack.user("web-rev-admin", "admin"), web_stack.user("web-rev-creator", "creator")
-    pd, partner = web_stack.user("web-rev-pd", "pd"), web_stack.user("web-rev-partner", "partner")
+    pd = web_stack.user("web-rev-pd", "pd", PASSWORD)
+    partner = web_stack.user("web-rev-partner", "partner", PASSWORD)
     web_stack.assign("web-rev-pd", "web-rev-creator")
     asset_id = _prepared_asset(web_stack, creator, tmp_path)
     with web_stack.client(admin) as client:
@@ -50,7 +51,7 @@ def test_a_pd_cuts_a_vertical_clip_from_the_player_and_the_partner_sees_it_publi
             client, "web-shop", "vcommerce", {"type": "pull"}, [user_id(web_stack, partner)]
         )
 
-    page = browser.open_signed_in(pd)
+    page = browser.open_signed_in("web-rev-pd")
     assert page.url.endswith("/web/assets")
     page.locator(f'#assets li[data-asset-id="{asset_id}"] a').click()
     ready(page, timeout=60_000)
@@ -127,7 +128,7 @@ _BOTTLE = {"sku": "BTL-500", "name": "Steel bottle 500 ml", "url": "https://shop
 def _partner_finds_the_clip(
     browser: Browser, partner: str, channel: dict[str, str], clip: dict[str, Any], size: int
 ) -> None:
-    page = browser.open_signed_in(partner)
+    page = browser.open_signed_in("web-rev-partner")
     assert page.url.endswith("/web/partner")
     expect(page.locator(f'#channels li[data-channel-id="{channel["id"]}"]')).to_contain_text("web-shop")
     item = page.locator(f'#partner-clips li[data-clip-id="{clip["id"]}"]')

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from tests.harness.media import MediaFactory
 from tests.harness.stack import Stack
-from tests.web.journeys.browser import Browser, ready, snapshot
+from tests.web.journeys.browser import PASSWORD, Browser, ready, snapshot
 
 UPLINK_BYTES_PER_S = 1_000_000  # ~8 s for the file: time to reload in the middle
 
@@ -19,8 +19,8 @@ def test_an_upload_survives_a_reload_midway_and_the_source_matches_sha256(
     web_stack: Stack, browser: Browser, web_media: MediaFactory
 ) -> None:
     source = web_media.h264_aac_1080p30(seconds=4)
-    creator = web_stack.user("web-uploader", "creator")
-    page = browser.open_signed_in(creator)
+    creator = web_stack.user("web-uploader", "creator", PASSWORD)
+    page = browser.open_signed_in("web-uploader")
     page.get_by_role("navigation").get_by_role("link", name="Upload").click()
     ready(page)
     uplink = browser.context.new_cdp_session(page)
