@@ -2,18 +2,49 @@
 recordings and preview.
 
 Other packages use only what `__all__` lists (held by import-linter in `make lint`).
+
+The names load on first use (PEP 562), so that importing one light module of this package, as the
+probe's child process does for every upload (`python -m ingest.probe.inspect`), does not import the
+routers, FastAPI and aiortc with it: that took 1.5 s of each probe.
 """
 
-from ingest.api import router
-from ingest.assets.models import source_key
-from ingest.assets.outputs import AssetOutputs, set_outputs_view
-from ingest.assets.schemas import SubtitleOut, ThumbnailsOut
-from ingest.assets.service import get_visible as get_visible_asset
-from ingest.assets.service import mark_refused, record_loudness, source_of
-from ingest.live.clips import ClipSource, LiveView, instant_clip_source
-from ingest.live.metrics import install_live_collector
-from ingest.live.schemas import InstantClipIn
-from ingest.live.whip_sessions import LiveNode, start_live_node
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ingest.api import router
+    from ingest.assets.models import source_key
+    from ingest.assets.outputs import AssetOutputs, set_outputs_view
+    from ingest.assets.schemas import SubtitleOut, ThumbnailsOut
+    from ingest.assets.service import get_visible as get_visible_asset
+    from ingest.assets.service import mark_refused, record_loudness, source_of
+    from ingest.live.clips import ClipSource, LiveView, instant_clip_source
+    from ingest.live.metrics import install_live_collector
+    from ingest.live.schemas import InstantClipIn
+    from ingest.live.whip_sessions import LiveNode, start_live_node
+
+# public name: (module, name there)
+_SOURCES: dict[str, tuple[str, str]] = {
+    "router": ("ingest.api", "router"),
+    "source_key": ("ingest.assets.models", "source_key"),
+    "AssetOutputs": ("ingest.assets.outputs", "AssetOutputs"),
+    "set_outputs_view": ("ingest.assets.outputs", "set_outputs_view"),
+    "SubtitleOut": ("ingest.assets.schemas", "SubtitleOut"),
+    "ThumbnailsOut": ("ingest.assets.schemas", "ThumbnailsOut"),
+    "get_visible_asset": ("ingest.assets.service", "get_visible"),
+    "mark_refused": ("ingest.assets.service", "mark_refused"),
+    "record_loudness": ("ingest.assets.service", "record_loudness"),
+    "source_of": ("ingest.assets.service", "source_of"),
+    "ClipSource": ("ingest.live.clips", "ClipSource"),
+    "LiveView": ("ingest.live.clips", "LiveView"),
+    "instant_clip_source": ("ingest.live.clips", "instant_clip_source"),
+    "install_live_collector": ("ingest.live.metrics", "install_live_collector"),
+    "InstantClipIn": ("ingest.live.schemas", "InstantClipIn"),
+    "LiveNode": ("ingest.live.whip_sessions", "LiveNode"),
+    "start_live_node": ("ingest.live.whip_sessions", "start_live_node"),
+}
 
 __all__ = [
     "AssetOutputs",
@@ -34,3 +65,12 @@ __all__ = [
     "source_of",
     "start_live_node",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _SOURCES:
+        raise AttributeError(f"module 'ingest' has no attribute {name!r}")
+    module, attribute = _SOURCES[name]
+    value = getattr(importlib.import_module(module), attribute)
+    globals()[name] = value
+    return value
