@@ -143,6 +143,9 @@ class Settings(BaseSettings):
     # HTTPS push: one request's whole exchange (sending the file, the partner's answer)
     # ends by this deadline; publish_timeout_s above bounds each single read or write within it
     publish_push_deadline_s: float = Field(default=1800.0, gt=0)
+    # a publication waiting for its asset's subtitles job (publisher/publications/waiting.py)
+    # fails with `subtitles_timeout` once it has waited this long
+    publication_subtitles_wait_s: float = Field(default=6 * 3600.0, gt=0)
 
     # live ingest (WHIP): the addresses WebRTC gathers and advertises (comma-separated; empty: the
     # machine's interfaces), ICE servers advertised to publishers (comma-separated URLs), how long a
