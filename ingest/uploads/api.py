@@ -10,7 +10,7 @@ from functools import partial
 from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Header, Request, Response
 from sqlalchemy.orm import Session
 from starlette.requests import ClientDisconnect
 
@@ -25,7 +25,7 @@ from ingest.uploads.headers import (
 from ingest.uploads.service import UploadStatus
 from shopcast.api.idempotency import RequestIdentity, StoredResponse, remember, replay
 from shopcast.api.routes import Id, error_responses, setting_limits
-from shopcast.auth.dependencies import CurrentUser, authenticate_request
+from shopcast.auth.dependencies import CallerOwnTransaction, CurrentUser
 from shopcast.auth.service import Principal
 from shopcast.db import transaction
 from shopcast.errors import ShopcastError
@@ -109,16 +109,7 @@ class _RequestBody:
             self.interrupted = True
 
 
-def _uploader(request: Request) -> Principal:
-    """The caller, read in a transaction of its own. CurrentUser keeps the request's session (and
-    on PostgreSQL a pooled connection) open until the route returns, which for a PATCH streaming
-    a large body or waiting for a held upload is far too long: many of them would take every
-    connection, and with them the threads of everyone else's requests."""
-    with transaction(request.app.state.sessions) as session:
-        return authenticate_request(session, request)
-
-
-Uploader = Annotated[Principal, Depends(_uploader)]
+Uploader = CallerOwnTransaction  # a PATCH may stream or wait for long
 
 
 def _runtime(request: Request) -> Runtime:

@@ -81,9 +81,13 @@ def get_partner_file(
 
 
 def _optional_user(request: Request, session: DbSession) -> Principal | None:
-    if "authorization" not in request.headers and SESSION_COOKIE not in request.cookies:
-        return None
-    return authenticate_request(session, request)
+    """The caller by header, else by cookie unless a feed token came (a reader's stale cookie must
+    not spoil the feed it asked for by token)."""
+    if "authorization" in request.headers:
+        return authenticate_request(session, request)
+    if SESSION_COOKIE in request.cookies and "token" not in request.query_params:
+        return authenticate_request(session, request)
+    return None
 
 
 @router.get("/feed.xml", responses={200: {"content": {"application/rss+xml": {}}}, **_ERRORS})

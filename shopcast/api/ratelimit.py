@@ -1,8 +1,10 @@
 """Per-caller token buckets; over-eager clients get 429 with Retry-After.
 
 A caller is the user an API token belongs to, however its Authorization header is spelled
-(`bearer X`, `BEARER  X`); a request without a valid API token (none, a made-up one, a stream key,
-a capability `?token=`) is its client address, so inventing tokens never buys a fresh bucket.
+(`bearer X`, `BEARER  X`), or, without an Authorization header, the user of the page's session
+cookie (so one studio's people behind one address each have their own); a request with neither
+valid (none, a made-up token, a stream key, a capability `?token=`) is its client address, so
+inventing tokens or cookies never buys a fresh bucket.
 Buckets live in each API process: with N processes a caller gets up to N times the rate.
 """
 
@@ -16,13 +18,16 @@ from collections.abc import Callable
 import anyio
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from shopcast.auth.models import User
+from shopcast.auth.models import User, WebSession
 from shopcast.auth.service import hash_token
+from shopcast.auth.web_sessions import SESSION_COOKIE
+from shopcast.db import utcnow
 from shopcast.errors import error_body
 
-__all__ = ["RateLimitMiddleware", "TokenOwners", "bearer_of"]
+__all__ = ["RateLimitMiddleware", "TokenOwners", "bearer_of", "session_cookie_of"]
 
 _EXEMPT = ("/healthz", "/readyz", "/metrics", "/openapi.json")
 _MAX_BUCKETS = 10_000
@@ -37,9 +42,14 @@ def bearer_of(header: bytes) -> str | None:
     return None
 
 
+def session_cookie_of(header: bytes) -> str | None:
+    """The session cookie's value in a `Cookie:` header, read as authentication reads it; else None."""
+    return cookie_parser(header.decode("latin-1")).get(SESSION_COOKIE) or None
+
+
 class TokenOwners:
-    """Which user holds an API token (None: nobody), remembered for a minute so that a busy caller
-    costs one lookup a minute, not one a request."""
+    """Which user holds an API token or a session cookie's secret (None: nobody), remembered for a
+    minute so that a busy caller costs one lookup a minute, not one a request."""
 
     def __init__(self, lookup: Callable[[str], str | None], ttl_s: float = _OWNER_TTL_S):
         self.lookup = lookup
@@ -48,9 +58,17 @@ class TokenOwners:
 
     @classmethod
     def in_database(cls, sessions: sessionmaker[Session]) -> TokenOwners:
-        def lookup(token_hash: str) -> str | None:
+        """API tokens and session secrets are both 256 random bits, stored as their sha256."""
+
+        def lookup(secret_hash: str) -> str | None:
             with sessions() as session:
-                return session.scalar(select(User.id).where(User.token_hash == token_hash))
+                by_token = session.scalar(select(User.id).where(User.token_hash == secret_hash))
+                by_session = select(WebSession.user_id).where(
+                    WebSession.secret_hash == secret_hash,
+                    WebSession.revoked_at.is_(None),
+                    WebSession.expires_at > utcnow(),
+                )
+                return by_token or session.scalar(by_session)
 
         return cls(lookup)
 
@@ -62,6 +80,8 @@ class TokenOwners:
             return found[0]
         if len(self.known) > _MAX_BUCKETS:
             self.known = {k: v for k, v in self.known.items() if v[1] > now}
+            if len(self.known) > _MAX_BUCKETS:  # a flood of made-up secrets: forget them all
+                self.known = {}
         owner = await anyio.to_thread.run_sync(self.lookup, token_hash)
         self.known[token_hash] = (owner, now + self.ttl_s)
         return owner
@@ -93,13 +113,16 @@ class RateLimitMiddleware:
         await send({"type": "http.response.body", "body": body})
 
     async def _caller(self, scope: Scope) -> str:
-        for name, value in scope.get("headers", []):
-            if name == b"authorization":
-                token = bearer_of(value)
-                owner = await self.owners.owner(token) if token else None
-                if owner is not None:
-                    return f"user:{owner}"
-                break
+        # as authentication (Starlette's request.headers and .cookies) reads them: the first copy
+        raw: list[tuple[bytes, bytes]] = scope.get("headers", [])
+        first = {name: value for name, value in reversed(raw)}
+        if b"authorization" in first:
+            secret = bearer_of(first[b"authorization"])
+        else:
+            secret = session_cookie_of(first.get(b"cookie", b""))
+        owner = await self.owners.owner(secret) if secret else None
+        if owner is not None:
+            return f"user:{owner}"
         client = scope.get("client")
         return f"ip:{client[0] if client else 'unknown'}"
 

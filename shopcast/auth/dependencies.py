@@ -81,3 +81,16 @@ def current_user(request: Request, session: DbSession) -> Principal:
 
 
 CurrentUser = Annotated[Principal, Depends(current_user)]
+
+
+def caller_in_own_transaction(request: Request) -> Principal:
+    """The caller, read in a transaction of its own. CurrentUser keeps the request's session (and
+    on PostgreSQL a pooled connection) open until the route returns, which for a route that then
+    waits (a PATCH streaming a large body or waiting for a held upload, a password check waiting
+    its turn) is far too long: many of them would take every connection, and with them the
+    threads of everyone else's requests."""
+    with transaction(request.app.state.sessions) as session:
+        return authenticate_request(session, request)
+
+
+CallerOwnTransaction = Annotated[Principal, Depends(caller_in_own_transaction)]

@@ -27,7 +27,8 @@ class Principal:
 
 
 def hash_token(token: str) -> str:
-    # Tokens carry 256 random bits, so a fast hash is enough: nothing to brute-force.
+    # API tokens, session cookies and sign-in links carry 256 random bits, so a fast hash is
+    # enough: nothing to brute-force.
     return hashlib.sha256(token.encode()).hexdigest()
 
 

@@ -3,7 +3,9 @@ sets the session cookie; the caller's sessions can be listed and ended; `PUT /v1
 changes a password and ends the caller's other sessions (shopcast/auth/web_sessions.py).
 
 Password checks run on worker threads two at a time per process: each takes about 19 MiB, so a
-flood of sign-ins waits on the event loop rather than holding memory or the shared thread pool.
+flood of sign-ins waits on the event loop rather than holding memory or the shared thread pool;
+past `_MAX_WAITING` waiting, sign-in answers 429 `signin_busy`. The throttle is consulted before
+the wait, so a refused guess costs no place in it.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
 from shopcast.api.routes import Id, error_responses
-from shopcast.auth.dependencies import CurrentUser, DbSession
+from shopcast.auth.dependencies import CallerOwnTransaction, CurrentUser, DbSession
 from shopcast.auth.models import WebSession
+from shopcast.auth.passwords import check_password_rules
 from shopcast.auth.schemas import (
     CurrentSessionOut,
     LinkSignIn,
@@ -31,13 +34,15 @@ from shopcast.auth.schemas import (
 )
 from shopcast.auth.service import Principal
 from shopcast.auth.signin import Client, SignedIn, change_password, sign_in_with_link, sign_in_with_password
+from shopcast.auth.signin_throttle import begin_attempt
 from shopcast.auth.web_sessions import SESSION_COOKIE, csrf_token, live_sessions, revoke_session
-from shopcast.errors import Forbidden, NotFound
+from shopcast.errors import Forbidden, NotFound, RateLimited
 from shopcast.settings import Settings
 
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 password_router = APIRouter(prefix="/v1/me", tags=["users"])
 _CONCURRENT_CHECKS = 2
+_MAX_WAITING = 64
 _T = TypeVar("_T")
 
 
@@ -58,8 +63,23 @@ def _checks(app: FastAPI) -> anyio.CapacityLimiter:
     return limiter
 
 
+def _refuse_when_busy(request: Request) -> None:
+    if _checks(request.app).statistics().tasks_waiting >= _MAX_WAITING:
+        raise RateLimited(
+            "too many sign-ins at once: try again", code="signin_busy", headers={"Retry-After": "1"}
+        )
+
+
 async def _checked(request: Request, work: Callable[[], _T]) -> _T:
     return await anyio.to_thread.run_sync(work, limiter=_checks(request.app))
+
+
+async def _attempt(request: Request, name: str) -> str:
+    """Record a password attempt (or refuse it, over a cap) before it waits for a check."""
+    work = partial(
+        begin_attempt, request.app.state.sessions, name, _client(request).address, _settings(request)
+    )
+    return await anyio.to_thread.run_sync(work)
 
 
 def _refuse_other_origins(request: Request) -> None:
@@ -95,9 +115,12 @@ async def sign_in(request: Request, body: PasswordSignIn | LinkSignIn) -> Respon
     `shopcast_session` cookie (HttpOnly, SameSite=Lax, Secure over HTTPS). A wrong password and an
     unknown name get the same 401; too many failures of an account or an address get 429."""
     _refuse_other_origins(request)
+    _refuse_when_busy(request)
     settings, client, sessions = _settings(request), _client(request), request.app.state.sessions
+    work: Callable[[], SignedIn]
     if isinstance(body, PasswordSignIn):
-        work = partial(sign_in_with_password, sessions, settings, body.name, body.password, client)
+        attempt = await _attempt(request, body.name)
+        work = partial(sign_in_with_password, sessions, settings, body.name, body.password, client, attempt)
     else:
         work = partial(sign_in_with_link, sessions, settings, body.link, client)
     signed_in: SignedIn = await _checked(request, work)
@@ -172,17 +195,20 @@ def end_session(session: DbSession, user: CurrentUser, session_id: Id) -> Respon
 @password_router.put(
     "/password", status_code=204, response_class=Response, responses=error_responses(401, 403, 422, 429)
 )
-async def set_own_password(request: Request, user: CurrentUser, body: PasswordChange) -> Response:
-    """Change the caller's password; every other session of theirs ends."""
+async def set_own_password(request: Request, user: CallerOwnTransaction, body: PasswordChange) -> Response:
+    """Change the caller's password; every other session of theirs ends, and unused sign-in links
+    stop working."""
+    check_password_rules(body.new_password)
+    _refuse_when_busy(request)
+    attempt = await _attempt(request, user.name)
     work = partial(
         change_password,
         request.app.state.sessions,
-        _settings(request),
         user,
         body.current_password,
         body.new_password,
         getattr(request.state, "web_session_id", None),
-        _client(request),
+        attempt,
     )
     await _checked(request, work)
     return Response(status_code=204)

@@ -9,10 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from shopcast.auth.models import User, WebSession
-from shopcast.auth.passwords import check_password_rules, hash_password, password_matches
+from shopcast.auth.passwords import hash_password, password_matches
 from shopcast.auth.service import Principal
-from shopcast.auth.signin_links import redeem_signin_link
-from shopcast.auth.signin_throttle import begin_attempt, forget_failures
+from shopcast.auth.signin_links import redeem_signin_link, void_links_of
+from shopcast.auth.signin_throttle import forget_failures
 from shopcast.auth.web_sessions import revoke_sessions_of, start_session
 from shopcast.db import transaction
 from shopcast.errors import NotFound, Unauthorized
@@ -51,11 +51,15 @@ def _start(session: Session, user: User, settings: Settings, client: Client) -> 
 
 
 def sign_in_with_password(
-    sessions: sessionmaker[Session], settings: Settings, name: str, password: str, client: Client
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    name: str,
+    password: str,
+    client: Client,
+    attempt: str,
 ) -> SignedIn:
     """A session for the user whose password this is; Unauthorized otherwise (the same answer for an
-    unknown name), RateLimited after too many failures of the account or the address."""
-    attempt = begin_attempt(sessions, name, client.address, settings)
+    unknown name). `attempt` is the one `begin_attempt` recorded, which the right password clears."""
     with transaction(sessions) as session:
         user = session.scalar(select(User).where(User.name == name))
         if not password_matches(user.password_hash if user else None, password) or user is None:
@@ -76,31 +80,32 @@ def sign_in_with_link(
 
 
 def set_password(session: Session, user_name: str, password: str) -> int:
-    """Give a user a new password (the CLI's reset); ends every session of theirs, returning how many."""
+    """Give a user a new password (the CLI's reset); ends every session of theirs, returning how
+    many, and voids their unused sign-in links."""
     user = session.scalar(select(User).where(User.name == user_name))
     if user is None:
         raise NotFound(f"no user named {user_name!r}")
     user.password_hash = hash_password(password)
+    void_links_of(session, user.id)
     return revoke_sessions_of(session, user.id)
 
 
 def change_password(
     sessions: sessionmaker[Session],
-    settings: Settings,
     principal: Principal,
     current: str,
     new: str,
     keep_session: str | None,
-    client: Client,
+    attempt: str,
 ) -> None:
-    """A user's own change: the current password must be right (failures count as failed sign-ins);
-    every other session of theirs ends."""
-    check_password_rules(new)
-    attempt = begin_attempt(sessions, principal.name, client.address, settings)
+    """A user's own change: the current password must be right (a failure counts as a failed
+    sign-in: `attempt` was recorded for it); every other session of theirs ends and their unused
+    sign-in links are void."""
     with transaction(sessions) as session:
         user = session.get(User, principal.id)
         if user is None or not password_matches(user.password_hash, current):
             raise Unauthorized("the current password is wrong", code="invalid_credentials")
         user.password_hash = hash_password(new)
+        void_links_of(session, user.id)
         revoke_sessions_of(session, user.id, keep=keep_session)
     forget_failures(sessions, attempt, principal.name)

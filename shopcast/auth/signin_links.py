@@ -8,7 +8,6 @@ Redeeming is a compare-and-set on `used_at`: of two tabs opening the same link, 
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 
@@ -16,15 +15,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from shopcast.auth.models import SigninLink, User
+from shopcast.auth.service import hash_token
 from shopcast.db import rows_affected, utcnow
 from shopcast.errors import NotFound, Unauthorized
 from shopcast.settings import Settings
 
-__all__ = ["create_signin_link", "redeem_signin_link"]
-
-
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
+__all__ = ["create_signin_link", "redeem_signin_link", "void_links_of"]
 
 
 def create_signin_link(session: Session, user_name: str, settings: Settings) -> tuple[str, datetime]:
@@ -34,7 +30,7 @@ def create_signin_link(session: Session, user_name: str, settings: Settings) -> 
         raise NotFound(f"no user named {user_name!r}")
     secret = secrets.token_urlsafe(32)
     expires_at = utcnow() + timedelta(seconds=settings.signin_link_ttl_s)
-    session.add(SigninLink(id=_digest(secret), user_id=user_id, expires_at=expires_at))
+    session.add(SigninLink(id=hash_token(secret), user_id=user_id, expires_at=expires_at))
     session.flush()
     return f"{settings.public_url.rstrip('/')}/web/#link={secret}", expires_at
 
@@ -44,10 +40,19 @@ def redeem_signin_link(session: Session, secret: str) -> str:
     now = utcnow()
     used = session.execute(
         update(SigninLink)
-        .where(SigninLink.id == _digest(secret), SigninLink.used_at.is_(None), SigninLink.expires_at > now)
+        .where(SigninLink.id == hash_token(secret), SigninLink.used_at.is_(None), SigninLink.expires_at > now)
         .values(used_at=now)
     )
-    link = session.get(SigninLink, _digest(secret)) if rows_affected(used) == 1 else None
+    link = session.get(SigninLink, hash_token(secret)) if rows_affected(used) == 1 else None
     if link is None:
         raise Unauthorized("this sign-in link is unknown, used or expired", code="invalid_link")
     return link.user_id
+
+
+def void_links_of(session: Session, user_id: str) -> None:
+    """Use up every unused link of the user (a password reset or change, a sign-out everywhere)."""
+    session.execute(
+        update(SigninLink)
+        .where(SigninLink.user_id == user_id, SigninLink.used_at.is_(None))
+        .values(used_at=utcnow())
+    )

@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from shopcast.auth.models import User, WebSession
-from shopcast.auth.service import Principal
+from shopcast.auth.models import SigninLink, User, WebSession
+from shopcast.auth.service import Principal, hash_token
 from shopcast.db import rows_affected, transaction, utcnow
 from shopcast.errors import NotFound, Unauthorized
 from shopcast.settings import Settings
@@ -30,6 +32,7 @@ __all__ = [
     "SESSION_COOKIE",
     "csrf_matches",
     "csrf_token",
+    "forget_ended",
     "live_sessions",
     "principal_of_session",
     "revoke_session",
@@ -38,13 +41,10 @@ __all__ = [
     "touch_session",
 ]
 
+log = logging.getLogger(__name__)
 SESSION_COOKIE = "shopcast_session"
 CSRF_HEADER = "X-CSRF-Token"
 _TOUCH_EVERY = timedelta(seconds=60)  # idle time is measured to the minute: one write a minute at most
-
-
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def csrf_token(settings: Settings, secret: str) -> str:
@@ -63,7 +63,7 @@ def start_session(
     secret = secrets.token_urlsafe(32)
     now = utcnow()
     row = WebSession(
-        secret_hash=_digest(secret),
+        secret_hash=hash_token(secret),
         user_id=user_id,
         created_at=now,
         last_seen_at=now,
@@ -83,7 +83,7 @@ def _is_live(row: WebSession, settings: Settings, now: datetime) -> bool:
 
 def principal_of_session(session: Session, secret: str, settings: Settings) -> tuple[Principal, WebSession]:
     """Who a session cookie signs in; raises Unauthorized once the session has ended."""
-    row = session.scalar(select(WebSession).where(WebSession.secret_hash == _digest(secret)))
+    row = session.scalar(select(WebSession).where(WebSession.secret_hash == hash_token(secret)))
     if row is None or not _is_live(row, settings, utcnow()):
         raise Unauthorized("this session has ended: sign in again", code="session_ended")
     user = session.get(User, row.user_id)
@@ -94,16 +94,36 @@ def principal_of_session(session: Session, secret: str, settings: Settings) -> t
 
 def touch_session(sessions: sessionmaker[Session], row: WebSession) -> None:
     """Record that the session is in use, at most once a minute, in a transaction of its own (the
-    request's may be a read-only snapshot)."""
+    request's may be a read-only snapshot). Best effort: a request is not refused because this
+    write failed; the next one a minute on tries again."""
     now = utcnow()
     if now - row.last_seen_at < _TOUCH_EVERY:
         return
-    with transaction(sessions) as session:
-        session.execute(
-            update(WebSession)
-            .where(WebSession.id == row.id, WebSession.last_seen_at < now - _TOUCH_EVERY)
-            .values(last_seen_at=now)
+    try:
+        with transaction(sessions) as session:
+            session.execute(
+                update(WebSession)
+                .where(WebSession.id == row.id, WebSession.last_seen_at < now - _TOUCH_EVERY)
+                .values(last_seen_at=now)
+            )
+    except SQLAlchemyError:
+        log.warning("session %s: recording its use failed", row.id, exc_info=True)
+
+
+def forget_ended(session: Session, settings: Settings) -> None:
+    """Delete sessions and sign-in links that ended more than a day ago (a periodic of the sweeper),
+    so neither table grows for ever."""
+    now = utcnow()
+    day = timedelta(days=1)
+    idle = timedelta(seconds=settings.web_session_idle_s)
+    session.execute(
+        delete(WebSession).where(
+            (WebSession.expires_at < now - day)
+            | (WebSession.revoked_at < now - day)
+            | (WebSession.last_seen_at < now - idle - day)
         )
+    )
+    session.execute(delete(SigninLink).where(SigninLink.expires_at < now - day))
 
 
 def live_sessions(session: Session, user_id: str, settings: Settings) -> Sequence[WebSession]:

@@ -15,6 +15,7 @@ import publisher.tasks  # noqa: F401  (registers the publication render and deli
 import shopcast.webhooks.tasks  # noqa: F401  (webhook delivery and its retry sweep)
 import transcode.tasks  # noqa: F401  (registers the transcode job)
 from shopcast.api.idempotency import forget_older_than
+from shopcast.auth.web_sessions import forget_ended
 from shopcast.celery_app import RUN_JOB_TASK, celery_app
 from shopcast.db import transaction, utcnow
 from shopcast.jobs import dispatch
@@ -31,7 +32,13 @@ def _forget_idempotency_keys(runtime: Runtime) -> None:
         forget_older_than(session, utcnow() - timedelta(seconds=runtime.settings.idempotency_ttl_s))
 
 
+def _forget_ended_sessions(runtime: Runtime) -> None:
+    with transaction(runtime.sessions) as session:
+        forget_ended(session, runtime.settings)
+
+
 register_periodic("forget_idempotency_keys", _forget_idempotency_keys)
+register_periodic("forget_ended_sessions", _forget_ended_sessions)
 _sweeper: SweeperThread | None = None
 
 

@@ -23,7 +23,11 @@ _EN: dict[str, str] = {
     "signin.bad_password": "Wrong name or password.",
     "signin.throttled": "Too many failed sign-ins. Try again in {seconds} s.",
     "signin.bad_link": "This sign-in link was used already or has expired. Ask for a new one.",
-    "signin.linking": "Signing you in…",
+    "signin.link_title": "Sign-in link",
+    "signin.link_prompt": (
+        "This link signs you in as the person it was made for, once; anyone signed in here is signed out."
+    ),
+    "signin.link_continue": "Sign in with this link",
     "signin.as": "Signed in as {name} ({role})",
     "role.creator": "creator",
     "role.pd": "PD",
@@ -154,7 +158,11 @@ _KO: dict[str, str] = {
     "signin.bad_password": "이름 또는 비밀번호가 맞지 않습니다.",
     "signin.throttled": "로그인 실패가 너무 많습니다. {seconds}초 후에 다시 시도하세요.",
     "signin.bad_link": "이미 사용했거나 만료된 로그인 링크입니다. 새 링크를 요청하세요.",
-    "signin.linking": "로그인하는 중…",
+    "signin.link_title": "로그인 링크",
+    "signin.link_prompt": (
+        "이 링크는 링크를 받은 사람으로 한 번 로그인합니다. 여기에 로그인한 다른 계정은 로그아웃됩니다."
+    ),
+    "signin.link_continue": "이 링크로 로그인",
     "signin.as": "{name}({role})으로 로그인됨",
     "role.creator": "크리에이터",
     "role.pd": "PD",

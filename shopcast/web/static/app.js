@@ -56,8 +56,9 @@ export function authHeaders() {
   return csrf ? { "X-CSRF-Token": csrf } : {};
 }
 
-// JSON in and out; `body` objects are sent as JSON, strings as they are.
-export async function api(path, { method = "GET", body, headers = {} } = {}) {
+// JSON in and out; `body` objects are sent as JSON, strings as they are. A change refused for a
+// stale CSRF token (someone signed in again in another tab) is sent once more with the current one.
+export async function api(path, { method = "GET", body, headers = {} } = {}, retried = false) {
   const init = { method, headers: { ...authHeaders(), ...headers } };
   if (body !== undefined && typeof body !== "string") {
     init.headers["Content-Type"] = "application/json";
@@ -66,7 +67,13 @@ export async function api(path, { method = "GET", body, headers = {} } = {}) {
     init.body = body;
   }
   const response = await fetch(path, init);
-  if (!response.ok) throw await errorOf(response);
+  if (!response.ok) {
+    const error = await errorOf(response);
+    if (error.code === "csrf_failed" && !retried && (await session.current())) {
+      return api(path, { method, body, headers }, true);
+    }
+    throw error;
+  }
   return response.status === 204 ? null : response.json();
 }
 
@@ -112,8 +119,11 @@ function showNavigation(me) {
   document.getElementById("signout").addEventListener("click", async () => {
     try {
       await api("/v1/sessions/current", { method: "DELETE" });
-    } catch {
-      // the session had already ended
+    } catch (error) {
+      if (error.status !== 401) {
+        showError(error); // still signed in: say so rather than pretend
+        return;
+      }
     }
     session.clear();
     location.assign("/web/");

@@ -30,30 +30,42 @@ form.addEventListener("submit", async (event) => {
   }
 });
 
-// Resolves to true once a link in the address has signed the visitor in (the page is leaving).
-async function signInByLink() {
+// A link in the address (`#link=...`) is taken out of it at once, and used only when the visitor
+// says so: a link someone else sent must not sign this browser into their account unasked.
+let pendingLink = null;
+const linkBox = document.getElementById("link-signin");
+
+function takeLink() {
   const link = new URLSearchParams(location.hash.slice(1)).get("link");
   if (!link) return false;
   history.replaceState(null, "", location.pathname + location.search); // out of history and sight
-  try {
-    await signIn({ link });
-    return true;
-  } catch (error) {
-    showError(refusal(error));
-    return false;
-  }
+  pendingLink = link;
+  linkBox.hidden = false;
+  document.getElementById("link-continue").focus();
+  return true;
 }
 
+document.getElementById("link-continue").addEventListener("click", async () => {
+  const link = pendingLink;
+  pendingLink = null;
+  linkBox.hidden = true;
+  try {
+    await signIn({ link });
+  } catch (error) {
+    showError(refusal(error));
+  }
+});
+
 async function start() {
-  const hadLink = location.hash.includes("link=");
-  if (await signInByLink()) return;
-  const current = hadLink ? null : await session.current();
-  if (current) {
-    location.assign(homeFor(current.user.role));
-    return;
+  if (!takeLink()) {
+    const current = await session.current();
+    if (current) {
+      location.assign(homeFor(current.user.role));
+      return;
+    }
   }
   document.body.dataset.ready = "true";
 }
 
-window.addEventListener("hashchange", signInByLink); // a link pasted into an open sign-in tab
+window.addEventListener("hashchange", takeLink); // a link pasted into an open sign-in tab
 start();

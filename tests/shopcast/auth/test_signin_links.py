@@ -11,6 +11,7 @@ import httpx
 from sqlalchemy import update
 
 from shopcast.auth.models import SigninLink
+from shopcast.auth.signin import set_password
 from shopcast.auth.signin_links import create_signin_link
 from shopcast.auth.web_sessions import SESSION_COOKIE
 from shopcast.db import transaction, utcnow
@@ -66,3 +67,13 @@ def test_two_tabs_opening_one_link_sign_in_once(signin_app: SigninApp) -> None:
             return [answer.status_code for answer in await asyncio.gather(*tabs)]
 
     assert sorted(asyncio.run(both())) == [201, 401, 401, 401, 401, 401]
+
+
+def test_a_password_reset_voids_the_users_unused_links(signin_app: SigninApp) -> None:
+    name, _token = signin_app.person()
+    secret = _link(signin_app, name)
+    with transaction(signin_app.runtime.sessions) as session:
+        set_password(session, name, "a-reset-password-1")
+    answer = signin_app.browser().post("/v1/sessions", json={"link": secret})
+    assert answer.status_code == 401
+    assert answer.json()["error"]["code"] == "invalid_link"

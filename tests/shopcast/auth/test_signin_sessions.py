@@ -9,8 +9,10 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
+from shopcast.api.ratelimit import TokenOwners
 from shopcast.auth.models import User, WebSession
-from shopcast.auth.web_sessions import SESSION_COOKIE
+from shopcast.auth.service import hash_token
+from shopcast.auth.web_sessions import SESSION_COOKIE, forget_ended
 from shopcast.db import transaction, utcnow
 from tests.shopcast.auth.conftest import PASSWORD, SigninApp
 
@@ -213,3 +215,55 @@ def test_a_password_change_ends_the_other_sessions_and_the_old_password(signin_a
     old = signin_app.browser().post("/v1/sessions", json={"name": name, "password": PASSWORD})
     assert old.status_code == 401
     _sign_in(signin_app.browser(), name, new)
+
+
+def test_every_kind_of_change_by_cookie_needs_the_token_and_a_programs_needs_none(
+    signin_app: SigninApp,
+) -> None:
+    name, token = signin_app.person()
+    browser = signin_app.browser()
+    _sign_in(browser, name)
+    change = {"current_password": PASSWORD, "new_password": "another-password-1"}
+    tus = {"Tus-Resumable": "1.0.0", "Upload-Length": "10"}
+    for refused in (
+        browser.put("/v1/me/password", json=change),
+        browser.post("/v1/uploads", headers=tus),
+        browser.post("/v1/clips", json={}),
+    ):
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["error"]["code"] == "csrf_failed"
+    program = signin_app.browser()
+    changed = program.put("/v1/me/password", json=change, headers={"Authorization": f"Bearer {token}"})
+    assert changed.status_code == 204, changed.text
+    assert browser.get("/v1/me").status_code == 401, "the change ended the browser's session"
+
+
+def test_only_a_live_session_is_a_caller_of_its_own_for_the_rate_limit(signin_app: SigninApp) -> None:
+    name, _token = signin_app.person()
+    live, ended = signin_app.browser(), signin_app.browser()
+    _sign_in(live, name)
+    user_id = live.get("/v1/me").json()["id"]
+    ended_csrf = _sign_in(ended, name)["csrf_token"]
+    ended_secret = ended.cookies[SESSION_COOKIE]
+    assert ended.delete("/v1/sessions/current", headers={"X-CSRF-Token": ended_csrf}).status_code == 204
+    owners = TokenOwners.in_database(signin_app.runtime.sessions)
+    assert owners.lookup(hash_token(live.cookies[SESSION_COOKIE])) == user_id
+    assert owners.lookup(hash_token(ended_secret)) is None, "a signed-out cookie counts as its address"
+
+
+def test_ended_sessions_and_links_are_forgotten_a_day_later(signin_app: SigninApp) -> None:
+    name, _token = signin_app.person()
+    old, recent = signin_app.browser(), signin_app.browser()
+    _sign_in(old, name)
+    _sign_in(recent, name)
+    _age(signin_app, old, expires_at=utcnow() - timedelta(days=1, seconds=1))
+    _age(signin_app, recent, expires_at=utcnow() - timedelta(seconds=1))
+    with transaction(signin_app.runtime.sessions) as session:
+        forget_ended(session, signin_app.runtime.settings)
+    with signin_app.runtime.sessions() as session:
+        left = session.scalars(
+            select(WebSession.id).where(
+                WebSession.user_id == session.scalar(select(User.id).where(User.name == name))
+            )
+        ).all()
+    assert len(left) == 1, "the session that ended a day ago is gone; the one that just ended stays"

@@ -60,10 +60,16 @@ def test_a_sign_in_link_works_once_and_signing_out_ends_the_session(
         link, _expires_at = create_signin_link(session, "web-link-pd", web_stack.runtime.settings)
     page = browser.watch(browser.context.new_page())
     page.goto(link)
+    ready(page)
+    assert "#link=" not in page.url, "the secret leaves the address bar and history at once"
+    assert not [c for c in browser.context.cookies() if c["name"] == SESSION_COOKIE], (
+        "opening a link signs nobody in until the visitor says so"
+    )
+    snapshot(page, "signin-link")
+    page.keyboard.press("Enter")  # the page focused its one button
     page.wait_for_url(f"{web_stack.base_url}/web/assets")
     ready(page)
     expect(page.locator("#whoami")).to_have_text("Signed in as web-link-pd (PD)")
-    assert "#link=" not in page.url
 
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(f"{web_stack.base_url}/web/")
@@ -74,6 +80,7 @@ def test_a_sign_in_link_works_once_and_signing_out_ends_the_session(
 
     page.goto(link)  # used once already
     ready(page)
+    page.get_by_role("button", name="Sign in with this link").click()
     expect(page.locator("#page-error")).to_contain_text("This sign-in link was used already or has expired")
     assert page.url == f"{web_stack.base_url}/web/"
     assert [e for e in browser.console_errors if "401" not in e] == []
