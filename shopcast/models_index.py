@@ -14,7 +14,7 @@ from shopcast.webhooks.models import WebhookAttempt, WebhookEndpoint, WebhookMes
 from studio_booking.models import Booking, CalendarFeed, Studio
 from transcode.clips.models import Clip
 from transcode.hls.models import HlsOutput
-from transcode.subtitles.models import SubtitleTrack
+from transcode.subtitles.models import SubtitleLeftover, SubtitleTrack
 from transcode.thumbnails.models import ThumbnailOutput
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "SigninAttempt",
     "SigninLink",
     "Studio",
+    "SubtitleLeftover",
     "SubtitleTrack",
     "ThumbnailOutput",
     "Upload",

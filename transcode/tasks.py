@@ -8,6 +8,7 @@ from ingest import mark_refused, record_loudness, source_of
 from shopcast.db import transaction
 from shopcast.jobs.models import Job
 from shopcast.jobs.registry import Finisher, JobContext, JobKind, register
+from shopcast.jobs.sweeper import register_periodic
 from shopcast.runtime import current_runtime
 from transcode.clips.render import render_clip_outputs
 from transcode.clips.service import fail_clip, publish_clip, render_prefix, start_render
@@ -19,6 +20,7 @@ from transcode.hls.service import (
     publish_preview,
 )
 from transcode.hls.split import encode_chunk, encode_split_ladder
+from transcode.subtitles.retention import sweep_leftovers
 from transcode.subtitles.service import publish_subtitles, transcribe_asset
 from transcode.thumbnails.service import publish_thumbnails, render_thumbnails
 
@@ -82,7 +84,7 @@ def subtitle_asset(ctx: JobContext) -> Finisher:
     def finish(session: Session, job: Job) -> None:
         if subtitles is None or job.asset_id is None:
             return
-        publish_subtitles(session, job.asset_id, subtitles)
+        publish_subtitles(session, runtime, job.asset_id, subtitles)
 
     return finish
 
@@ -138,3 +140,4 @@ register(JobKind(name="loudness", queue="transcode", handler=measure_loudness))
 register(JobKind(name="thumbnails", queue="transcode", handler=thumbnail_asset))
 register(JobKind(name="subtitles", queue="subtitles", handler=subtitle_asset))
 register(JobKind(name="render_clip", queue="render", handler=render_clip, on_give_up=_clip_given_up))
+register_periodic("subtitle_leftovers", sweep_leftovers)

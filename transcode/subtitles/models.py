@@ -24,3 +24,15 @@ class SubtitleTrack(Base):
     cue_count: Mapped[int] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer, default=1)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class SubtitleLeftover(Base):
+    """A replaced version's files of one language, kept because a render of the asset was running
+    when it was replaced; a sweep deletes them once no render is (transcode/subtitles/retention.py)."""
+
+    __tablename__ = "subtitle_leftovers"
+
+    asset_id: Mapped[str] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"), primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(200), primary_key=True)
+    language: Mapped[str] = mapped_column(String(8), primary_key=True)
+    kept_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

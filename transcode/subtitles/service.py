@@ -5,7 +5,8 @@ Each version of a language's track is written under a prefix of its own and beco
 its SubtitleTrack row points there, in the transaction that finishes the job or accepts the edit.
 A version a PD's edit replaced is deleted after that edit commits, unless a render of the asset is
 running (a clip or publication render planned against it may still be reading it; `retention.py`);
-versions Whisper replaced, and kept ones, stay (a few kilobytes each) until the asset is deleted.
+so is a version a Whisper job replaced, and the job's own files of a language a PD has corrected.
+A version kept for a running render is deleted by a sweep once no render runs.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ingest import source_of
-from shopcast.db import utcnow
+from shopcast.db import rows_affected, utcnow
 from shopcast.events.service import emit
 from shopcast.ids import new_id
 from shopcast.jobs.registry import ProgressReport
@@ -135,39 +136,49 @@ def _store_track(runtime: Runtime, prefix: str, language: str, cues: Sequence[Cu
     runtime.store.put_bytes(f"{prefix}/{language}.srt", render_srt(cues).encode(), _SRT_TYPE)
 
 
-def publish_subtitles(session: Session, asset_id: str, result: SubtitleSet) -> None:
+def publish_subtitles(session: Session, runtime: Runtime, asset_id: str, result: SubtitleSet) -> None:
     """Point the asset's tracks at the job's files; a PD's correction is never replaced by Whisper.
-    Emits subtitles.ready."""
+    The files no track points at any more (the versions replaced, or this job's own for a language a
+    PD has corrected) are deleted after this commits (`retention.py`). Emits subtitles.ready."""
     found = source_of(session, asset_id)
     if found is None:
         return
     for files in result.tracks:
         track = session.get(SubtitleTrack, (asset_id, files.language))
-        if track is not None and track.origin == "edit":
-            continue
         if track is None:
             session.add(_new_track(asset_id, files, result.prefix))
             continue
-        # Compare-and-set: a PD's edit committed since the read above wins.
-        session.execute(
-            update(SubtitleTrack)
-            .where(
-                SubtitleTrack.asset_id == asset_id,
-                SubtitleTrack.language == files.language,
-                SubtitleTrack.origin == "whisper",
-                SubtitleTrack.version == track.version,
-            )
-            .values(
-                kind=files.kind,
-                prefix=result.prefix,
-                cue_count=files.cue_count,
-                version=track.version + 1,
-                published_at=utcnow(),
-            )
-        )
+        before = track.prefix
+        if track.origin == "whisper" and _replace_whisper_track(session, track, files, result.prefix):
+            if before != result.prefix:
+                delete_replaced_after_commit(session, runtime, asset_id, files.language, before)
+        else:  # a PD's correction stands: this job's files of the language are never read
+            delete_replaced_after_commit(session, runtime, asset_id, files.language, result.prefix)
     session.flush()
     data = {"id": asset_id, "subtitles": [{"language": t.language, "kind": t.kind} for t in result.tracks]}
     emit(session, "subtitles.ready", owner_id=found[0], subject_id=asset_id, data=data)
+
+
+def _replace_whisper_track(session: Session, track: SubtitleTrack, files: TrackFiles, prefix: str) -> bool:
+    """Compare-and-set: a PD's edit committed since `track` was read wins (False)."""
+    replaced = session.execute(
+        update(SubtitleTrack)
+        .where(
+            SubtitleTrack.asset_id == track.asset_id,
+            SubtitleTrack.language == files.language,
+            SubtitleTrack.origin == "whisper",
+            SubtitleTrack.version == track.version,
+        )
+        .values(
+            kind=files.kind,
+            prefix=prefix,
+            cue_count=files.cue_count,
+            version=track.version + 1,
+            published_at=utcnow(),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return rows_affected(replaced) == 1
 
 
 def _new_track(asset_id: str, files: TrackFiles, prefix: str) -> SubtitleTrack:

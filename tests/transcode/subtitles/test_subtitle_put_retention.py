@@ -1,6 +1,7 @@
-"""Issue #15: a PD's subtitle PUT deletes the version it replaced once it has committed, so the store
-holds only the live version's files; but never while a render of the asset is running, which may
-still read the version it planned against (a clip render burning those subtitles in)."""
+"""A PD's subtitle PUT deletes the version it replaced once it has committed, so the store holds
+only the live version's files; but never while a render of the asset is running, which may still
+read the version it planned against (a clip render burning those subtitles in): that version goes
+with the workers' next sweep once the render has ended."""
 
 from __future__ import annotations
 
@@ -131,6 +132,13 @@ def test_a_version_a_running_render_planned_against_stays_until_it_is_done(
         assert still_running, "the render ended before the check: too fast for this test to show anything"
         assert set(_files(planned, "en")) <= set(kept), "the version the render planned against stayed"
         assert clip["state"] == "ready", clip["error"]
+        poll(  # the render has ended: the workers' sweep deletes the version kept for it
+            lambda: set(_keys(stack, asset, "en")),
+            lambda keys: not set(_files(planned, "en")) & keys,
+            timeout_s=30,
+            interval_s=0.5,
+            what="the version kept for the render stayed after it ended",
+        )
 
         replaced = _track_prefix(stack, asset, "en")
         _put(client, asset, "en", "Corrected once more")
