@@ -173,7 +173,16 @@ def _at_once(box: OneBox, token: str, source: Path, garbage: Path) -> AtOnce:
     with ThreadPoolExecutor(3) as pool:
         arrivals = list(pool.map(lambda _: _playable_arrival(box, token, source), range(3)))
     asset_ids = [arrival.asset_id for arrival in arrivals]
-    running = _running_ladders(box, token, asset_ids)
+    # playable comes before the ladders have started: the garbage waits until one runs
+    waited = time.monotonic()
+    running = poll(
+        lambda: _running_ladders(box, token, asset_ids),
+        lambda count: count >= 1,
+        timeout_s=300,
+        interval_s=0.1,
+        what="the ladders never started",
+    )
+    print(f"  a ladder was running {time.monotonic() - waited:.1f} s after the last was playable", flush=True)
     rejected = _rejected_arrival(box, token, garbage)
     ladders = [_ladder(_settled_jobs(box, token, asset_id)) for asset_id in asset_ids]
     return AtOnce(arrivals, rejected, running, ladders)
