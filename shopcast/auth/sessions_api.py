@@ -33,7 +33,14 @@ from shopcast.auth.schemas import (
     SessionUser,
 )
 from shopcast.auth.service import Principal
-from shopcast.auth.signin import Client, SignedIn, change_password, sign_in_with_link, sign_in_with_password
+from shopcast.auth.signin import (
+    Client,
+    NewPassword,
+    SignedIn,
+    change_password,
+    sign_in_with_link,
+    sign_in_with_password,
+)
 from shopcast.auth.signin_throttle import begin_attempt
 from shopcast.auth.web_sessions import SESSION_COOKIE, csrf_token, live_sessions, revoke_session
 from shopcast.errors import Forbidden, NotFound, RateLimited
@@ -126,16 +133,20 @@ async def sign_in(request: Request, body: PasswordSignIn | LinkSignIn) -> Respon
     signed_in: SignedIn = await _checked(request, work)
     out = _current(settings, signed_in.session, signed_in.principal, signed_in.secret)
     response = JSONResponse(out.model_dump(mode="json"), status_code=201)
+    _set_session_cookie(response, request, signed_in.secret)
+    return response
+
+
+def _set_session_cookie(response: Response, request: Request, secret: str) -> None:
     response.set_cookie(
         SESSION_COOKIE,
-        signed_in.secret,
-        max_age=settings.web_session_ttl_s,
+        secret,
+        max_age=_settings(request).web_session_ttl_s,
         path="/",
         httponly=True,
         samesite="lax",
         secure=_https(request),
     )
-    return response
 
 
 def _web_session(request: Request, session: DbSession) -> WebSession:
@@ -196,19 +207,17 @@ def end_session(session: DbSession, user: CurrentUser, session_id: Id) -> Respon
     "/password", status_code=204, response_class=Response, responses=error_responses(401, 403, 422, 429)
 )
 async def set_own_password(request: Request, user: CallerOwnTransaction, body: PasswordChange) -> Response:
-    """Change the caller's password; every other session of theirs ends, and unused sign-in links
-    stop working."""
+    """Change the caller's password. Every session of theirs ends and unused sign-in links stop
+    working; a browser that made the change gets a new session cookie (and so a new CSRF token,
+    from `GET /v1/sessions/current`)."""
     check_password_rules(body.new_password)
     _refuse_when_busy(request)
     attempt = await _attempt(request, user.name)
-    work = partial(
-        change_password,
-        request.app.state.sessions,
-        user,
-        body.current_password,
-        body.new_password,
-        getattr(request.state, "web_session_id", None),
-        attempt,
-    )
-    await _checked(request, work)
-    return Response(status_code=204)
+    browser = _client(request) if getattr(request.state, "web_session_id", None) else None
+    change = NewPassword(body.current_password, body.new_password, attempt)
+    work = partial(change_password, request.app.state.sessions, _settings(request), user, change, browser)
+    renewed = await _checked(request, work)
+    response = Response(status_code=204)
+    if renewed is not None:
+        _set_session_cookie(response, request, renewed.secret)
+    return response

@@ -20,6 +20,7 @@ from shopcast.settings import Settings
 
 __all__ = [
     "Client",
+    "NewPassword",
     "SignedIn",
     "change_password",
     "set_password",
@@ -90,22 +91,30 @@ def set_password(session: Session, user_name: str, password: str) -> int:
     return revoke_sessions_of(session, user.id)
 
 
+@dataclass(frozen=True)
+class NewPassword:
+    current: str
+    new: str
+    attempt: str  # recorded by begin_attempt: a wrong current password counts as a failed sign-in
+
+
 def change_password(
     sessions: sessionmaker[Session],
+    settings: Settings,
     principal: Principal,
-    current: str,
-    new: str,
-    keep_session: str | None,
-    attempt: str,
-) -> None:
-    """A user's own change: the current password must be right (a failure counts as a failed
-    sign-in: `attempt` was recorded for it); every other session of theirs ends and their unused
-    sign-in links are void."""
+    change: NewPassword,
+    browser: Client | None,
+) -> SignedIn | None:
+    """A user's own change: the current password must be right. Every session of theirs ends and
+    their unused sign-in links are void; a browser that made the change (`browser`, when it was
+    signed in by cookie) gets a new session, so a copy of its old cookie dies too."""
     with transaction(sessions) as session:
         user = session.get(User, principal.id)
-        if user is None or not password_matches(user.password_hash, current):
+        if user is None or not password_matches(user.password_hash, change.current):
             raise Unauthorized("the current password is wrong", code="invalid_credentials")
-        user.password_hash = hash_password(new)
+        user.password_hash = hash_password(change.new)
         void_links_of(session, user.id)
-        revoke_sessions_of(session, user.id, keep=keep_session)
-    forget_failures(sessions, attempt, principal.name)
+        revoke_sessions_of(session, user.id)
+        renewed = _start(session, user, settings, browser) if browser is not None else None
+    forget_failures(sessions, change.attempt, principal.name)
+    return renewed

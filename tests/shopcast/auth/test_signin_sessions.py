@@ -1,6 +1,7 @@
 """People sign in with a name and password and get a session cookie: HttpOnly, SameSite=Lax,
 Secure over HTTPS; changes need the session's CSRF token; sessions expire, go idle, are signed out
-and are revoked by a password change, and a header's token is judged on its own."""
+and are revoked by a password change (the changing browser gets a new one), and a header's token is
+judged on its own."""
 
 from __future__ import annotations
 
@@ -206,11 +207,17 @@ def test_a_password_change_ends_the_other_sessions_and_the_old_password(signin_a
     )
     assert weak.status_code == 422
     new = "a-brand-new-password"
+    old_secret = here.cookies[SESSION_COOKIE]
     changed = here.put(
         "/v1/me/password", json={"current_password": PASSWORD, "new_password": new}, headers=headers
     )
     assert changed.status_code == 204
-    assert here.get("/v1/me").status_code == 200
+    assert here.get("/v1/me").status_code == 200, "the browser that changed it has a new session"
+    assert here.cookies[SESSION_COOKIE] != old_secret
+    assert here.get("/v1/sessions/current").json()["csrf_token"] != csrf
+    copy = signin_app.browser()
+    copy.cookies.set(SESSION_COOKIE, old_secret)
+    assert copy.get("/v1/me").status_code == 401, "a copy of the old cookie died with the change"
     assert elsewhere.get("/v1/me").status_code == 401
     old = signin_app.browser().post("/v1/sessions", json={"name": name, "password": PASSWORD})
     assert old.status_code == 401
