@@ -37,6 +37,7 @@ PAGES = (
     Page("/web/upload", "upload.html", "upload.title", ("creator",)),
     Page("/web/assets", "assets.html", "assets.title", ("creator", "pd", "admin")),
     Page("/web/partner", "partner.html", "partner.title", ("partner", "admin")),
+    Page("/web/account", "account.html", "account.title", ()),
 )
 _ASSET_PAGE = Page("/web/assets/{asset_id}", "asset.html", "asset.title", ("creator", "pd", "admin"))
 NAVIGATION = [
@@ -45,6 +46,7 @@ NAVIGATION = [
     ("nav.upload", "/web/upload", ("creator",)),
     ("nav.assets", "/web/assets", ("creator", "pd", "admin")),
     ("nav.partner", "/web/partner", ("partner", "admin")),
+    ("nav.account", "/web/account", ("creator", "pd", "partner", "admin")),
 ]
 
 LangParam = Annotated[str | None, Query(pattern=r"^[a-z]{2}$")]

@@ -1,8 +1,10 @@
 """People sign in to the pages in Chromium: with a name and password, in either language, or with a
-one-time link; the cookie is HttpOnly and out of the page's reach; signing out ends the session."""
+one-time link; the cookie is HttpOnly and out of the page's reach; signing out ends the session; on
+the account page a person ends another browser's session and changes their password."""
 
 from __future__ import annotations
 
+import httpx
 from playwright.sync_api import expect
 
 from shopcast.auth.signin_links import create_signin_link
@@ -84,3 +86,36 @@ def test_a_sign_in_link_works_once_and_signing_out_ends_the_session(
     expect(page.locator("#page-error")).to_contain_text("This sign-in link was used already or has expired")
     assert page.url == f"{web_stack.base_url}/web/"
     assert [e for e in browser.console_errors if "401" not in e] == []
+
+
+def test_a_person_ends_another_browser_and_changes_their_password(web_stack: Stack, browser: Browser) -> None:
+    name, new_password = "web-account-creator", "a-new-journey-password"
+    web_stack.user(name, "creator", PASSWORD)
+    page = browser.open_signed_in(name)
+    page.get_by_role("navigation").get_by_role("link", name="Account").click()
+    ready(page)
+    with httpx.Client(base_url=web_stack.base_url, timeout=30) as elsewhere:
+        assert elsewhere.post("/v1/sessions", json={"name": name, "password": PASSWORD}).status_code == 201
+        page.reload()
+        ready(page)
+        sessions = page.locator("#sessions li")
+        expect(sessions).to_have_count(2)
+        expect(page.locator('#sessions li[data-current="true"]')).to_contain_text("This browser")
+        snapshot(page, "account")
+        page.locator('#sessions li[data-current="false"]').get_by_role(
+            "button", name="Sign out this browser"
+        ).click()
+        expect(sessions).to_have_count(1)
+        assert elsewhere.get("/v1/me").status_code == 401, "the other browser was signed out"
+
+    page.get_by_label("Current password").fill(PASSWORD)
+    page.get_by_label("New password").fill(new_password)
+    page.get_by_role("button", name="Change password").click()
+    expect(page.locator("#password-done")).to_be_visible()
+    page.reload()
+    ready(page)
+    expect(page.locator("#whoami")).to_have_text(f"Signed in as {name} (creator)")  # a new session, here
+    with httpx.Client(base_url=web_stack.base_url, timeout=30) as other:
+        assert other.post("/v1/sessions", json={"name": name, "password": PASSWORD}).status_code == 401
+        assert other.post("/v1/sessions", json={"name": name, "password": new_password}).status_code == 201
+    assert browser.console_errors == []
