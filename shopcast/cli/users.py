@@ -15,10 +15,15 @@ users_app = typer.Typer(
 )
 
 
-def _password_from(stdin: bool) -> tuple[str, bool]:
-    """The password read from standard input (one line), or a new one to print; and whether it is new."""
+def _password_from(given: str | None, stdin: bool) -> tuple[str, bool]:
+    """The password given (as an option, or one line of standard input), or a new one to print;
+    and whether it is new."""
     from shopcast.auth.passwords import first_password
 
+    if given is not None and stdin:
+        raise typer.BadParameter("give --password or --password-stdin, not both")
+    if given is not None:
+        return given, False
     if stdin:
         return sys.stdin.readline().rstrip("\r\n"), False
     return first_password(), True
@@ -27,15 +32,19 @@ def _password_from(stdin: bool) -> tuple[str, bool]:
 _PASSWORD_STDIN = typer.Option(
     "--password-stdin", help="Read the password from standard input instead of printing a new one."
 )
+_PASSWORD = typer.Option(
+    "--password", help="Set this password (it stays in the shell's history: --password-stdin does not)."
+)
 
 
 @users_app.command("create")
 def users_create(
     name: Annotated[str, typer.Option(help="Unique user name.")],
     role: Annotated[str, typer.Option(help="creator, pd, partner or admin.")],
+    password: Annotated[str | None, _PASSWORD] = None,
     password_stdin: Annotated[bool, _PASSWORD_STDIN] = False,
 ) -> None:
-    """Create a user with a password for the pages (printed, once, unless read from standard input)
+    """Create a user with a password for the pages (a new one is printed, once, unless one is given)
     and an API token for programs, printed on the last line, once."""
     from shopcast.auth.models import Role
     from shopcast.auth.service import create_user
@@ -46,33 +55,35 @@ def users_create(
         parsed = Role(role)
     except ValueError as exc:
         raise typer.BadParameter("role must be creator, pd, partner or admin") from exc
-    password, generated = _password_from(password_stdin)
+    chosen, generated = _password_from(password, password_stdin)
     runtime = build_runtime(load_settings())
     with transaction(runtime.sessions) as session:
-        user, token = create_user(session, name, parsed, password)
+        user, token = create_user(session, name, parsed, chosen)
         typer.echo(f"created {parsed.value} {user.name} ({user.id})")
     if generated:
-        typer.echo(f"first password: {password}")
+        typer.echo(f"first password: {chosen}")
     typer.echo(token)
 
 
 @users_app.command("password")
 def users_password(
     name: Annotated[str, typer.Option(help="The user's name.")],
+    password: Annotated[str | None, _PASSWORD] = None,
     password_stdin: Annotated[bool, _PASSWORD_STDIN] = False,
 ) -> None:
-    """Give a user a new password (printed unless read from standard input); their sessions end."""
+    """Give a user a new password (a new one is printed unless one is given); their sessions and
+    unused sign-in links end."""
     from shopcast.auth.signin import set_password
     from shopcast.db import transaction
     from shopcast.runtime import build_runtime
 
-    password, generated = _password_from(password_stdin)
+    chosen, generated = _password_from(password, password_stdin)
     runtime = build_runtime(load_settings())
     with transaction(runtime.sessions) as session:
-        ended = set_password(session, name, password)
+        ended = set_password(session, name, chosen)
     typer.echo(f"{name} has a new password; {ended} signed-in session(s) ended")
     if generated:
-        typer.echo(f"password: {password}")
+        typer.echo(f"password: {chosen}")
 
 
 @users_app.command("signin-link")

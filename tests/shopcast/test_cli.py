@@ -57,6 +57,12 @@ def test_users_create_prints_a_first_password_and_a_working_token_last(stack: St
     again = _cli(stack, "users", "create", "--name", name, "--role", "pd", home=tmp_path)
     assert again.returncode == 1
     assert again.stderr.strip() == f"error: a user named {name!r} already exists (user_exists)"
+    chosen = _cli(stack, "users", "create", "--name", f"{name}-set", "--role", "creator",
+                  "--password", "a-set-password-1", home=tmp_path)  # fmt: skip
+    assert chosen.returncode == 0, chosen.stderr
+    assert "password" not in chosen.stdout, "a password that was given is not printed"
+    with _signs_in(stack, f"{name}-set", "a-set-password-1") as browser:
+        assert browser.get("/v1/me").json()["role"] == "creator"
 
 
 def test_users_password_signin_link_and_signout(stack: Stack, tmp_path: Path) -> None:
