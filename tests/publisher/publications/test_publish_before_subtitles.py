@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from publisher.publications.models import Publication
+from shopcast.db import read_snapshot
 from shopcast.jobs.models import Job
 from tests.harness.polling import poll
 from tests.harness.services import free_port
@@ -37,7 +38,10 @@ def early(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 
 def _render_jobs(stack: Stack, publication_id: str) -> tuple[Publication, list[Job]]:
+    """The publication and its render jobs, as one committed state: read apart, a render job could
+    be seen finished beside the publication as it was before that job's finishing commit."""
     with stack.runtime.sessions() as session:
+        read_snapshot(session)
         publication = session.get(Publication, publication_id)
         assert publication is not None
         jobs = [
