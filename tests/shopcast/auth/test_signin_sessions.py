@@ -80,7 +80,8 @@ def test_changes_by_cookie_need_the_csrf_token(signin_app: SigninApp) -> None:
     forged = browser.delete("/v1/sessions/current")
     assert forged.status_code == 403
     assert forged.json()["error"]["code"] == "csrf_failed"
-    wrong = browser.delete("/v1/sessions/current", headers={"X-CSRF-Token": csrf[:-1] + "0"})
+    flipped = csrf[:-1] + ("1" if csrf.endswith("0") else "0")  # one hex digit off, never the same
+    wrong = browser.delete("/v1/sessions/current", headers={"X-CSRF-Token": flipped})
     assert wrong.status_code == 403
     assert browser.get("/v1/me").status_code == 200, "a refused change must leave the session working"
     assert browser.delete("/v1/sessions/current", headers={"X-CSRF-Token": csrf}).status_code == 204
