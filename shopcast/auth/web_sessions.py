@@ -145,10 +145,7 @@ def revoke_session(session: Session, user_id: str, session_id: str) -> None:
         raise NotFound("no such session")
 
 
-def revoke_sessions_of(session: Session, user_id: str, keep: str | None = None) -> int:
-    """End every session of the user but `keep`; returns how many ended."""
+def revoke_sessions_of(session: Session, user_id: str) -> int:
+    """End every session of the user; returns how many ended."""
     query = update(WebSession).where(WebSession.user_id == user_id, WebSession.revoked_at.is_(None))
-    if keep is not None:
-        query = query.where(WebSession.id != keep)
-    result = session.execute(query.values(revoked_at=utcnow()))
-    return rows_affected(result)
+    return rows_affected(session.execute(query.values(revoked_at=utcnow())))
