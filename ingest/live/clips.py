@@ -16,9 +16,9 @@ from pathlib import Path
 from ingest.assets.models import Asset, AssetState, source_key
 from ingest.assets.service import mark_probed
 from ingest.live.models import LiveState
+from ingest.live.recording_index import INDEX_NAME
 from ingest.live.schemas import InstantClipIn
 from ingest.live.segment_reader import remux, segment_files
-from ingest.live.segment_writer import INDEX_NAME
 from ingest.live.service import get_visible_stream
 from ingest.probe.rejections import InputRejected
 from ingest.probe.runner import run_probe

@@ -11,7 +11,7 @@ import json
 import math
 from pathlib import Path
 
-from ingest.live.segment_writer import INDEX_NAME
+from ingest.live.recording_index import INDEX_NAME
 
 WINDOW = 6
 

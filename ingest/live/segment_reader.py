@@ -119,7 +119,7 @@ class _Window:
     end: float
     origin: float | None = None
     finish: float = 0.0
-    last_pts: dict[str, int] = field(default_factory=dict)
+    last_dts: dict[str, int] = field(default_factory=dict)
 
     def takes(self, packet: av.Packet[Stream]) -> bool:
         at, kind = _seconds(packet), packet.stream.type
@@ -128,11 +128,12 @@ class _Window:
         if self.origin is None:
             if kind != "video" or not packet.is_keyframe:
                 return False  # the output opens with a picture the decoder can show
-            self.origin = at
-        assert packet.pts is not None
-        if at < self.origin or packet.pts <= self.last_pts.get(kind, -(1 << 62)):
+            self.origin = _decode_seconds(packet)
+        # Decode order rises; presentation order does not where the publisher sent B-frames.
+        stamp = _decode_stamp(packet)
+        if _decode_seconds(packet) < self.origin or stamp <= self.last_dts.get(kind, -(1 << 62)):
             return False
-        self.last_pts[kind] = packet.pts
+        self.last_dts[kind] = stamp
         duration = float((packet.duration or 0) * packet.time_base) if packet.time_base else 0.0
         self.finish = max(self.finish, at + duration)
         return True
@@ -154,11 +155,23 @@ def _copy(segments: list[Path], output: OutputContainer, streams: dict[str, Stre
 
 
 def _shift(packet: av.Packet[Stream], origin: float) -> None:
+    """Move the packet `origin` seconds earlier, decode and presentation times alike."""
     assert packet.time_base is not None
     assert packet.pts is not None
     delta = round(origin / packet.time_base)
+    packet.dts = _decode_stamp(packet) - delta
     packet.pts -= delta
-    packet.dts = packet.pts
+
+
+def _decode_stamp(packet: av.Packet[Stream]) -> int:
+    stamp = packet.dts if packet.dts is not None else packet.pts
+    assert stamp is not None
+    return stamp
+
+
+def _decode_seconds(packet: av.Packet[Stream]) -> float:
+    assert packet.time_base is not None
+    return float(_decode_stamp(packet) * packet.time_base)
 
 
 def _cut_start(segments: list[Path], in_s: float) -> float:

@@ -11,13 +11,11 @@ one, or from the arrival of their first frames if the reports do not come within
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Literal
@@ -26,14 +24,14 @@ import av
 from av.container import OutputContainer
 from av.stream import Stream
 
+from ingest.live.recording_index import ArrivalWindow, StreamHealth, append_to_index, segment_name
+
 log = logging.getLogger(__name__)
 
 TrackKind = Literal["audio", "video"]
 VideoCodec = Literal["h264", "vp8"]
 
-INDEX_NAME = "segments.jsonl"
 _KEYFRAME_REQUEST_EVERY_S = 1.0
-_HEALTH_WINDOW_S = 5.0
 # Frames held while waiting for sender reports: past this, tracks are aligned by first arrival.
 MAX_HELD_BYTES = 16 * 1024 * 1024
 
@@ -92,49 +90,6 @@ class _TrackClock:
     report: tuple[float, int] | None = None
     offset_s: float = 0.0
     last_ticks: int = -1
-
-
-@dataclass
-class StreamHealth:
-    """What a PD's monitor and /metrics show about an incoming stream."""
-
-    video_kbps: float
-    audio_kbps: float
-    fps: float
-    frames_dropped: int
-    keyframe_requests: int
-    seconds_recorded: float
-    # how late the latest frames reached the recorder, against the publisher's own clock: a recorder
-    # that keeps up stays near zero; one that falls behind grows without bound
-    max_lag_s: float
-
-    def to_json(self) -> dict[str, float | int]:
-        return {
-            "video_kbps": round(self.video_kbps, 1),
-            "audio_kbps": round(self.audio_kbps, 1),
-            "fps": round(self.fps, 2),
-            "frames_dropped": self.frames_dropped,
-            "keyframe_requests": self.keyframe_requests,
-            "seconds_recorded": round(self.seconds_recorded, 3),
-            "max_lag_s": round(self.max_lag_s, 3),
-        }
-
-
-@dataclass
-class _Window:
-    """Sizes of frames that arrived in the last few seconds."""
-
-    arrivals: deque[tuple[float, int]] = field(default_factory=deque)
-
-    def add(self, now: float, size: int) -> None:
-        self.arrivals.append((now, size))
-        while self.arrivals and self.arrivals[0][0] < now - _HEALTH_WINDOW_S:
-            self.arrivals.popleft()
-
-    def rates(self, now: float) -> tuple[float, float]:
-        """(kilobits per second, frames per second) over the window."""
-        recent = [size for at, size in self.arrivals if at >= now - _HEALTH_WINDOW_S]
-        return sum(recent) * 8 / 1000 / _HEALTH_WINDOW_S, len(recent) / _HEALTH_WINDOW_S
 
 
 class _Segment:
@@ -208,7 +163,7 @@ class LiveRecorder:
         self._segment: _Segment | None = None
         self._need_keyframe = video_codec is not None
         self._last_keyframe_request = 0.0
-        self._windows: dict[TrackKind, _Window] = {"audio": _Window(), "video": _Window()}
+        self._windows: dict[TrackKind, ArrivalWindow] = {"audio": ArrivalWindow(), "video": ArrivalWindow()}
         self.frames_dropped = 0
         self.keyframe_requests = 0
         self.max_lag_s = 0.0
@@ -352,7 +307,7 @@ class LiveRecorder:
     def _rotate(self, at_s: float, keyframe: bytes | None) -> None:
         self._close_segment()
         size = _vp8_size(keyframe) if keyframe is not None and self.video_codec == "vp8" else None
-        name = f"{self.sequence:06d}{segment_suffix(self.video_codec or 'h264')}"
+        name = segment_name(self.sequence, segment_suffix(self.video_codec or "h264"))
         self.sequence += 1
         self._segment = _Segment(self.directory / name, self.video_codec, size)
         if keyframe is not None and self.video_codec == "h264":
@@ -377,9 +332,7 @@ class LiveRecorder:
         if segment.start_s is None:
             segment.path.unlink(missing_ok=True)
             return
-        entry = {"name": segment.path.name, "start_s": segment.start_s, "end_s": segment.end_s}
-        with (self.directory / INDEX_NAME).open("a") as index:
-            index.write(json.dumps(entry) + "\n")
+        append_to_index(self.directory, segment.path.name, segment.start_s, segment.end_s)
 
     def _ask_for_keyframe(self) -> None:
         now = time.monotonic()

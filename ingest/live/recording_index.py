@@ -1,0 +1,75 @@
+"""What every live recording shares, whichever protocol feeds it: the index of its closed segments
+and the health figures of the incoming stream.
+
+A recording is a directory of numbered segments, each opening at a video keyframe, plus an index
+(`segments.jsonl`) with a line per closed segment: its name and where it starts and ends on the
+recording's timeline. The preview, instant clips and the hand-off read the directory through it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+INDEX_NAME = "segments.jsonl"
+HEALTH_WINDOW_S = 5.0
+
+
+def append_to_index(directory: Path, name: str, start_s: float, end_s: float) -> None:
+    """Note a segment that has just been closed (it is whole on disk from now on)."""
+    entry = {"name": name, "start_s": start_s, "end_s": end_s}
+    with (directory / INDEX_NAME).open("a") as index:
+        index.write(json.dumps(entry) + "\n")
+
+
+def segment_name(sequence: int, suffix: str) -> str:
+    return f"{sequence:06d}{suffix}"
+
+
+@dataclass
+class StreamHealth:
+    """What a PD's monitor and /metrics show about an incoming stream."""
+
+    video_kbps: float
+    audio_kbps: float
+    fps: float
+    frames_dropped: int
+    keyframe_requests: int
+    seconds_recorded: float
+    # how late the latest frames reached the recorder, against the publisher's own clock: a recorder
+    # that keeps up stays near zero; one that falls behind grows without bound
+    max_lag_s: float
+
+    def to_json(self) -> dict[str, float | int]:
+        return {
+            "video_kbps": round(self.video_kbps, 1),
+            "audio_kbps": round(self.audio_kbps, 1),
+            "fps": round(self.fps, 2),
+            "frames_dropped": self.frames_dropped,
+            "keyframe_requests": self.keyframe_requests,
+            "seconds_recorded": round(self.seconds_recorded, 3),
+            "max_lag_s": round(self.max_lag_s, 3),
+        }
+
+
+@dataclass
+class ArrivalWindow:
+    """Sizes of frames that arrived in the last few seconds."""
+
+    arrivals: deque[tuple[float, int]] = field(default_factory=deque)
+    first: float | None = None
+
+    def add(self, now: float, size: int) -> None:
+        self.first = now if self.first is None else self.first
+        self.arrivals.append((now, size))
+        while self.arrivals and self.arrivals[0][0] < now - HEALTH_WINDOW_S:
+            self.arrivals.popleft()
+
+    def rates(self, now: float) -> tuple[float, float]:
+        """(kilobits per second, frames per second) over the window, or over the time since the first
+        frame while that is shorter (a stream seconds old is not half as fast as it will be)."""
+        recent = [size for at, size in self.arrivals if at >= now - HEALTH_WINDOW_S]
+        span = min(HEALTH_WINDOW_S, max(1.0, now - (self.first or now)))
+        return sum(recent) * 8 / 1000 / span, len(recent) / span
