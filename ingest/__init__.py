@@ -1,5 +1,5 @@
-"""Ingest: tus uploads, assets, probing and input validation, and live ingest (WHIP) with its
-recordings and preview.
+"""Ingest: tus uploads, assets, probing and input validation, and live ingest (WHIP, RTMP, SRT) with
+its recordings and preview.
 
 Other packages use only what `__all__` lists (held by import-linter in `make lint`).
 
@@ -21,9 +21,15 @@ if TYPE_CHECKING:
     from ingest.assets.service import get_visible as get_visible_asset
     from ingest.assets.service import mark_refused, record_loudness, source_of
     from ingest.live.clips import ClipSource, LiveView, instant_clip_source
+    from ingest.live.ingest_urls import rtmp_url, srt_url
+    from ingest.live.libsrt import available as srt_available
     from ingest.live.metrics import install_live_collector
+    from ingest.live.node import LiveNode
+    from ingest.live.rtmp_engine import RtmpEngine, prepare_engine
+    from ingest.live.rtmp_engine import missing_parts as rtmp_missing_parts
     from ingest.live.schemas import InstantClipIn
-    from ingest.live.whip_sessions import LiveNode, start_live_node
+    from ingest.live.srt_probe import srt_answers
+    from ingest.live.startup import LiveIngest, start_live_ingest
 
 # public name: (module, name there)
 _SOURCES: dict[str, tuple[str, str]] = {
@@ -42,28 +48,44 @@ _SOURCES: dict[str, tuple[str, str]] = {
     "instant_clip_source": ("ingest.live.clips", "instant_clip_source"),
     "install_live_collector": ("ingest.live.metrics", "install_live_collector"),
     "InstantClipIn": ("ingest.live.schemas", "InstantClipIn"),
-    "LiveNode": ("ingest.live.whip_sessions", "LiveNode"),
-    "start_live_node": ("ingest.live.whip_sessions", "start_live_node"),
+    "rtmp_url": ("ingest.live.ingest_urls", "rtmp_url"),
+    "srt_url": ("ingest.live.ingest_urls", "srt_url"),
+    "srt_available": ("ingest.live.libsrt", "available"),
+    "LiveNode": ("ingest.live.node", "LiveNode"),
+    "RtmpEngine": ("ingest.live.rtmp_engine", "RtmpEngine"),
+    "rtmp_missing_parts": ("ingest.live.rtmp_engine", "missing_parts"),
+    "prepare_engine": ("ingest.live.rtmp_engine", "prepare_engine"),
+    "srt_answers": ("ingest.live.srt_probe", "srt_answers"),
+    "LiveIngest": ("ingest.live.startup", "LiveIngest"),
+    "start_live_ingest": ("ingest.live.startup", "start_live_ingest"),
 }
 
 __all__ = [
     "AssetOutputs",
     "ClipSource",
     "InstantClipIn",
+    "LiveIngest",
     "LiveNode",
     "LiveView",
+    "RtmpEngine",
     "SubtitleOut",
     "ThumbnailsOut",
     "get_visible_asset",
     "install_live_collector",
     "instant_clip_source",
     "mark_refused",
+    "prepare_engine",
     "record_loudness",
     "router",
+    "rtmp_missing_parts",
+    "rtmp_url",
     "set_outputs_view",
     "source_key",
     "source_of",
-    "start_live_node",
+    "srt_answers",
+    "srt_available",
+    "srt_url",
+    "start_live_ingest",
 ]
 
 

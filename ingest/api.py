@@ -1,9 +1,10 @@
-"""The ingest domain's routes: tus uploads, assets, live streams and WHIP."""
+"""The ingest domain's routes: tus uploads, assets, live streams, WHIP and the RTMP engine's callbacks."""
 
 from fastapi import APIRouter
 
 from ingest.assets.api import router as assets_router
 from ingest.live.api import router as live_router
+from ingest.live.rtmp_api import router as rtmp_router
 from ingest.live.whip_api import router as whip_router
 from ingest.uploads.api import router as uploads_router
 
@@ -12,3 +13,4 @@ router.include_router(uploads_router)
 router.include_router(assets_router)
 router.include_router(live_router)
 router.include_router(whip_router)
+router.include_router(rtmp_router)

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from ingest import install_live_collector, set_outputs_view, start_live_node
+from ingest import install_live_collector, set_outputs_view, start_live_ingest
 from ingest import router as ingest_router
 from publisher import router as publisher_router
 from shopcast import __version__
@@ -65,9 +65,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.live_node = await start_live_node(runtime)
+        live = await start_live_ingest(runtime)
+        app.state.live_node, app.state.whip, app.state.rtmp, app.state.srt = (
+            live.node,
+            live.whip,
+            live.rtmp,
+            live.srt,
+        )
         yield
-        await app.state.live_node.shutdown()
+        await live.shutdown()
         runtime.engine.dispose()
 
     app = FastAPI(title="Shopcast", version=__version__, lifespan=lifespan)

@@ -6,6 +6,7 @@ import json
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -159,6 +160,22 @@ class Settings(BaseSettings):
     # Packets wait this long at most for both tracks' RTCP sender reports, which align audio and video
     live_sync_wait_s: float = Field(default=3.0, ge=0)
 
+    # live ingest from studio encoders (ingest/live/rtmp_engine.py, srt_listener.py): RTMP through
+    # Debian's nginx with its RTMP module on rtmp_port (0: off), RTMPS when a certificate and key are
+    # given; SRT on the first free port of srt_ports ("first-last" or one port; empty: off), bound
+    # to live_listen_host. The host in rtmp_url and srt_url is live_public_host, or public_url's.
+    # nginx asks the API at rtmp_callback_url (default: public_url) whether a key may publish, and
+    # the API pulls the stream from nginx at rtmp_pull_host, which alone may play from it.
+    rtmp_port: int = Field(default=1935, ge=0, le=65535)
+    rtmps_port: int = Field(default=1936, ge=0, le=65535)
+    rtmps_cert_file: str = ""
+    rtmps_key_file: str = ""
+    rtmp_callback_url: str = ""
+    rtmp_pull_host: str = "127.0.0.1"
+    srt_ports: str = "8890-8899"
+    live_listen_host: str = "0.0.0.0"  # noqa: S104 - encoders in the studio reach it over the network
+    live_public_host: str = ""
+
     # studio bookings
     stream_key_lead_minutes: int = 15
     stream_key_grace_minutes: int = 15
@@ -202,6 +219,33 @@ class Settings(BaseSettings):
         if any(not 0 <= delay <= 7 * 24 * 3600 for delay in value):
             raise ValueError("retry delays are seconds from 0 to a week")
         return value
+
+    @field_validator("srt_ports")
+    @classmethod
+    def _port_range(cls, value: str) -> str:
+        if value.strip():
+            first, _, last = value.strip().partition("-")
+            low, high = int(first), int(last or first)
+            if not 1 <= low <= high <= 65535:
+                raise ValueError('srt_ports is one port or "first-last", within 1 to 65535')
+        return value.strip()
+
+    @property
+    def srt_port_range(self) -> range:
+        """The ports SRT may listen on (empty when SRT is off)."""
+        if not self.srt_ports:
+            return range(0)
+        first, _, last = self.srt_ports.partition("-")
+        return range(int(first), int(last or first) + 1)
+
+    @property
+    def rtmps_enabled(self) -> bool:
+        return bool(self.rtmp_port and self.rtmps_port and self.rtmps_cert_file and self.rtmps_key_file)
+
+    @property
+    def live_host(self) -> str:
+        """The host that encoders are told to send to (in rtmp_url and srt_url)."""
+        return self.live_public_host or urlsplit(self.public_url).hostname or "127.0.0.1"
 
     @cached_property
     def resolved_data_dir(self) -> Path:

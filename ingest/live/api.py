@@ -10,9 +10,9 @@ from fastapi.responses import FileResponse
 from ingest.live import service as live_service
 from ingest.live.clips import LiveView
 from ingest.live.models import LiveState, LiveStream
+from ingest.live.node import LiveNode
 from ingest.live.preview import preview_playlist, preview_segment, preview_subject
 from ingest.live.schemas import LiveStreamIn, LiveStreamOut
-from ingest.live.whip_sessions import LiveNode
 from shopcast.api.idempotency import RequestIdentity, idempotent_create
 from shopcast.api.pagination import Page, PageParams, next_cursor, page_params
 from shopcast.api.routes import Id, IdempotencyKey, error_responses
@@ -41,7 +41,8 @@ def _out(request: Request, stream: LiveStream) -> LiveStreamOut:
     if stream.state is LiveState.live:
         token = sign(settings.secret_key, preview_subject(stream.id), settings.playback_ttl_s)
         preview = f"{settings.public_url.rstrip('/')}/v1/live-streams/{stream.id}/preview.m3u8?token={token}"
-    return live_service.to_out(stream, settings, preview)
+    srt = getattr(request.app.state, "srt", None)
+    return live_service.to_out(stream, settings, preview, srt.port if srt is not None else None)
 
 
 @router.post("", status_code=201, response_model=LiveStreamOut, responses=_ERRORS)

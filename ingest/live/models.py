@@ -30,8 +30,10 @@ class LiveStream(Base):
         ForeignKey("bookings.id", ondelete="SET NULL"), unique=True, index=True
     )
     state: Mapped[LiveState] = mapped_column(Enum(LiveState, native_enum=False, length=16))
-    # The WHIP session publishing now, and the API node (its data directory) that records it.
+    # The session publishing now, and the API node (its data directory) that records it.
     session_id: Mapped[str | None] = mapped_column(String(32))
+    # the protocol of the current or last session: whip, rtmp or srt
+    ingest: Mapped[str | None] = mapped_column(String(8))
     node: Mapped[str | None] = mapped_column(String(1000))
     health: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     asset_id: Mapped[str | None] = mapped_column(ForeignKey("assets.id", ondelete="SET NULL"))

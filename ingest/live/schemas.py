@@ -19,13 +19,20 @@ class LiveStreamOut(BaseModel):
     title: str | None
     stream_key: str
     whip_url: str
+    # OBS and PRISM: server `rtmp_url`, key `stream_key`; `srt_url` is a complete caller URL (null: off)
+    rtmp_url: str | None
+    rtmps_url: str | None
+    srt_url: str | None
+    # the protocol of the current or last session
+    ingest: Literal["whip", "rtmp", "srt"] | None
     state: Literal["idle", "live", "ended"]
     preview_hls: str | None
     booking_id: str | None
     asset_id: str | None
     started_at: datetime | None
     ended_at: datetime | None
-    # bitrate, frame rate and losses of the incoming stream, refreshed while live
+    # bitrate, frame rate and losses of the incoming stream, refreshed while live; `last_refused`
+    # says when and why a publisher of this key was last turned away
     health: dict[str, Any] | None
 
 

@@ -20,13 +20,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ingest.assets.models import Asset, AssetState
+from ingest.live.ingest_urls import rtmp_url, rtmps_url, srt_url
 from ingest.live.models import LiveState, LiveStream
 from ingest.live.schemas import LiveStreamIn, LiveStreamOut
 from shopcast.auth.models import Role
 from shopcast.auth.ownership import get_visible, page_visible
 from shopcast.auth.service import Principal
 from shopcast.db import rows_affected, utcnow
-from shopcast.errors import Conflict, Forbidden, Unauthorized
+from shopcast.errors import Conflict, Forbidden, ShopcastError, Unauthorized
 from shopcast.events.service import emit
 from shopcast.jobs.pipeline import start_probe
 from shopcast.settings import Settings
@@ -167,8 +168,9 @@ def _node_gone(node: str | None, live_dir: Path) -> bool:
     return False
 
 
-def claim(session: Session, stream_id: str, session_id: str, node: str) -> bool:
-    """Make `session_id` the stream's publisher if nobody else got there first."""
+def claim(session: Session, stream_id: str, session_id: str, node: str, ingest: str = "whip") -> bool:
+    """Make `session_id` (over `ingest`: whip, rtmp or srt) the stream's publisher if nobody else
+    got there first."""
     now = utcnow()
     won = session.execute(
         update(LiveStream)
@@ -177,7 +179,7 @@ def claim(session: Session, stream_id: str, session_id: str, node: str) -> bool:
             LiveStream.session_id.is_(None),
             LiveStream.state.in_([LiveState.idle, LiveState.live]),
         )
-        .values(state=LiveState.live, session_id=session_id, node=node)
+        .values(state=LiveState.live, session_id=session_id, node=node, ingest=ingest)
     )
     if rows_affected(won) != 1:
         return False
@@ -207,7 +209,22 @@ def release(session: Session, stream_id: str, session_id: str) -> bool:
 
 
 def record_health(session: Session, stream_id: str, health: dict[str, float | int]) -> None:
-    session.execute(update(LiveStream).where(LiveStream.id == stream_id).values(health=health))
+    """The incoming stream's figures, keeping the note of the last refused publisher."""
+    stream = session.get(LiveStream, stream_id)
+    if stream is None:
+        return
+    refused = (stream.health or {}).get("last_refused")
+    stream.health = {**health, "last_refused": refused} if refused else dict(health)
+
+
+def record_refusal(session: Session, key: str, ingest: str, error: ShopcastError) -> None:
+    """A publisher of a known key was refused: the stream's `health` says when, over what and why,
+    so a creator whose encoder cannot connect sees the reason on the stream."""
+    stream = session.scalar(select(LiveStream).where(LiveStream.stream_key == key))
+    if stream is None:
+        return
+    note = {"at": utcnow().isoformat(), "ingest": ingest, "code": error.code, "message": error.message}
+    stream.health = {**(stream.health or {}), "last_refused": note}
 
 
 def stream_row(session: Session, stream_id: str) -> LiveStream | None:
@@ -294,12 +311,18 @@ def orphaned_streams(session: Session, live_dir: Path) -> list[tuple[str, str | 
     return [(stream_id, session_id) for stream_id, session_id, node in rows if _node_gone(node, live_dir)]
 
 
-def to_out(stream: LiveStream, settings: Settings, preview_hls: str | None) -> LiveStreamOut:
+def to_out(
+    stream: LiveStream, settings: Settings, preview_hls: str | None, srt_port: int | None = None
+) -> LiveStreamOut:
     return LiveStreamOut(
         id=stream.id,
         title=stream.title,
         stream_key=stream.stream_key,
         whip_url=f"{settings.public_url.rstrip('/')}/v1/live/whip",
+        rtmp_url=rtmp_url(settings),
+        rtmps_url=rtmps_url(settings),
+        srt_url=srt_url(settings, stream.stream_key, srt_port),
+        ingest=stream.ingest,
         state=stream.state.value,
         preview_hls=preview_hls,
         booking_id=stream.booking_id,

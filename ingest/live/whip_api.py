@@ -11,7 +11,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from ingest.live.whip_offer import InvalidOffer, UnsupportedOffer, parse_offer
-from ingest.live.whip_sessions import LiveNode
+from ingest.live.whip_sessions import WhipIngest
 from shopcast.api.routes import Id, error_responses, setting_limits
 from shopcast.auth.dependencies import bearer_token
 from shopcast.errors import NotFound, PayloadTooLarge, ShopcastError
@@ -44,14 +44,14 @@ class MethodNotAllowed(ShopcastError):
     default_code = "method_not_allowed"
 
 
-def _node(request: Request) -> LiveNode:
-    node: LiveNode | None = getattr(request.app.state, "live_node", None)
+def _node(request: Request) -> WhipIngest:
+    node: WhipIngest | None = getattr(request.app.state, "whip", None)
     if node is None:
         raise NotFound("live ingest is not running in this process")
     return node
 
 
-def _ice_links(node: LiveNode) -> dict[str, str]:
+def _ice_links(node: WhipIngest) -> dict[str, str]:
     links = [f'<{url}>; rel="ice-server"' for url in node.ice_servers]
     return {"Link": ", ".join(links)} if links else {}
 
@@ -78,7 +78,7 @@ async def _offer_text(request: Request, limit: int) -> str:
 def whip_options(request: Request) -> Response:
     """What a publisher may send here; browsers' CORS preflights are answered by the CORS layer."""
     headers = {"Accept-Post": _SDP, "Allow": "OPTIONS, POST"}
-    node: LiveNode | None = getattr(request.app.state, "live_node", None)
+    node: WhipIngest | None = getattr(request.app.state, "whip", None)
     if node is not None:
         headers |= _ice_links(node)
     return Response(status_code=204, headers=headers)
@@ -90,7 +90,7 @@ async def whip_publish(request: Request) -> Response:
     stream key. `401` unknown key, `403` outside its booking window, `409` already live."""
     node = _node(request)
     key = bearer_token(request)
-    offer = parse_offer(await _offer_text(request, node.runtime.settings.live_max_offer_bytes))
+    offer = parse_offer(await _offer_text(request, node.node.runtime.settings.live_max_offer_bytes))
     session, answer = await node.publish(key, offer)
     headers = {"Location": f"/v1/live/whip/{session.id}", "ETag": session.etag, **_ice_links(node)}
     return Response(answer, status_code=201, media_type=_SDP, headers=headers)

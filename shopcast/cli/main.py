@@ -105,6 +105,23 @@ def worker(
 
 
 @app.command()
+def rtmp() -> None:
+    """Run the RTMP engine (nginx with its RTMP module) in the foreground, configured for this server."""
+    from ingest import prepare_engine
+
+    settings = _serving_settings("rtmp")
+    if not settings.rtmp_port:
+        typer.echo("RTMP ingest is off (SHOPCAST_RTMP_PORT=0)", err=True)
+        raise typer.Exit(_EXIT_CONFIG)
+    try:
+        engine = prepare_engine(settings)
+    except RuntimeError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(_EXIT_CONFIG) from exc
+    os.execv(engine.argv[0], engine.argv)  # noqa: S606 - nginx itself takes the signals
+
+
+@app.command()
 def up(host: str = "127.0.0.1", port: int = 8000) -> None:
     """Migrate, then run API and workers as one supervised process tree (Ctrl-C stops all)."""
     from shopcast.cli.supervisor import run_supervised

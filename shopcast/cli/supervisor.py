@@ -1,4 +1,4 @@
-"""`shopcast up`: API and workers in one supervised process tree on the embedded defaults.
+"""`shopcast up`: API, RTMP engine and workers in one supervised process tree on the embedded defaults.
 
 The workers are the lanes of shopcast/cli/lanes.py, started one after another: kombu's filesystem
 transport rewrites an exchange's table file in place, and a worker declaring its queues while
@@ -126,14 +126,33 @@ class _Boot:
 
 
 def _children(settings: Settings, host: str, port: int) -> list[_Child]:
-    """The API, then a worker per lane (shopcast/cli/lanes.py), in the order they start."""
+    """The API, the RTMP engine when it is on and installed, then a worker per lane
+    (shopcast/cli/lanes.py), in the order they start."""
     cli = [sys.executable, "-m", "shopcast.cli.main"]
     children = [_Child("api", [*cli, "api", "--host", host, "--port", str(port)])]
+    if _rtmp_runs(settings):
+        children.append(_Child("rtmp", [*cli, "rtmp"]))
     for index, lane in enumerate(one_box_lanes(settings)):
         node = f"embedded-{lane.name}-{os.getpid()}@%h"
         argv = worker_argv(settings, lane, index, node)
         children.append(_Child(f"worker-{lane.name}", argv, ready_file(settings, lane)))
     return children
+
+
+def _rtmp_runs(settings: Settings) -> bool:
+    """RTMP is on and its Debian packages are here; otherwise say what is missing and go on without."""
+    if not settings.rtmp_port:
+        return False
+    from ingest import rtmp_missing_parts
+
+    missing = rtmp_missing_parts(settings)
+    if missing:
+        print(
+            f"RTMP ingest is off: install the Debian packages {' '.join(missing)}",
+            file=sys.stderr,
+            flush=True,
+        )
+    return not missing
 
 
 def _keep_alive(child: _Child, env: dict[str, str]) -> None:
