@@ -14,7 +14,7 @@ from shopcast.runtime import Runtime, build_runtime
 from shopcast.settings import Settings
 from tests.harness.media import MediaFactory
 from tests.harness.services import AWS_ENV, free_port, moto_s3, postgres_database, redis_url
-from tests.harness.stack import Stack, boot
+from tests.harness.stack import Stack, boot, live_ports
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
@@ -51,7 +51,8 @@ def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
                 "SHOPCAST_S3_ENDPOINT_URL": s3.endpoint_url,
                 **AWS_ENV,
             }
-        running = boot(kind, env, data_dir, free_port())
+        # Both stacks take studio encoders (RTMP, SRT) besides WHIP, on ports of their own.
+        running = boot(kind, {**env, **live_ports()}, data_dir, free_port())
         try:
             yield running
         finally:
@@ -73,6 +74,6 @@ def pytest_runtest_makereport(
     report = yield
     running = getattr(item, "funcargs", {}).get("stack")
     if report.failed and isinstance(running, Stack):
-        for name in ("api", "worker"):
+        for name in ("api", "worker", "rtmp"):
             report.sections.append((f"{running.name} {name}.log (tail)", running.log_tail(name, 60)))
     return report

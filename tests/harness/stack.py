@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from shopcast.migrations import upgrade
 from shopcast.runtime import Runtime, build_runtime
 from shopcast.settings import Settings
 from tests.harness.polling import poll, wait_until
+from tests.harness.services import free_port, free_udp_port
 
 FAST_JOBS_ENV = {
     "SHOPCAST_JOB_HEARTBEAT_S": "1",
@@ -40,7 +42,17 @@ FAST_JOBS_ENV = {
     "SHOPCAST_LIVE_RECONNECT_GRACE_S": "3",
     # Test stacks run on the placeholder secret key, which only development mode accepts.
     "SHOPCAST_DEV": "1",
+    # RTMP and SRT are off unless a stack asks for them on ports of its own (`live_ports`): the
+    # defaults (1935, 8890-8899) are one machine-wide set of ports.
+    "SHOPCAST_RTMP_PORT": "0",
+    "SHOPCAST_SRT_PORTS": "",
+    "SHOPCAST_LIVE_LISTEN_HOST": "127.0.0.1",
 }
+
+
+def live_ports() -> dict[str, str]:
+    """RTMP (TCP) and SRT (UDP) on free loopback ports, for a stack that takes studio encoders."""
+    return {"SHOPCAST_RTMP_PORT": str(free_port()), "SHOPCAST_SRT_PORTS": str(free_udp_port())}
 
 
 ALL_QUEUES = "probe,transcode,subtitles,render,publish,webhooks"
@@ -152,6 +164,22 @@ class Stack:
             error=RuntimeError,
         )
 
+    def start_rtmp(self) -> None:
+        """The RTMP engine, as `shopcast up` runs it (nginx through `shopcast rtmp`)."""
+        port = self.settings.rtmp_port
+        log = (self.log_dir / "rtmp.log").open("ab")
+        self.processes["rtmp"] = subprocess.Popen(
+            [sys.executable, "-m", "shopcast.cli.main", "rtmp"],
+            env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+        wait_until(
+            lambda: _accepts(port),
+            timeout_s=30,
+            interval_s=0.2,
+            what=f"the RTMP engine listening on {port} (see {self.log_dir / 'rtmp.log'})",
+            error=RuntimeError,
+        )
+
     def stop(self, name: str, sig: int = signal.SIGTERM) -> None:
         process = self.processes.pop(name, None)
         if process is None or process.poll() is not None:
@@ -193,5 +221,15 @@ def boot(name: str, env: dict[str, str], data_dir: Path, port: int, workers: Wor
     data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(stack.settings)
     stack.start_api(port)
+    if stack.settings.rtmp_port:
+        stack.start_rtmp()
     stack.start_workers()
     return stack
+
+
+def _accepts(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False

@@ -12,13 +12,13 @@ import av
 import pytest
 
 from ingest.assets.models import source_key
-from ingest.live import whip_sessions
+from ingest.live import node as live_node
 from ingest.live.handoff import hand_off, recording_dir, recover_orphans
 from ingest.live.models import LiveState, LiveStream
+from ingest.live.node import Continuation, LiveNode
 from ingest.live.schemas import LiveStreamIn
 from ingest.live.segment_writer import LiveRecorder
 from ingest.live.service import claim, create_stream, node_id, release, stream_for_key
-from ingest.live.whip_sessions import LiveNode
 from shopcast.auth.models import Role
 from shopcast.auth.service import Principal, create_user
 from shopcast.db import transaction, utcnow
@@ -101,11 +101,11 @@ def test_the_node_retries_a_failed_hand_off_by_itself(
     with transaction(runtime.sessions) as session:
         release(session, stream.id, "publisher-1")  # dropped, and its grace period is over
     attempts = _fail_first_put(runtime, monkeypatch)
-    monkeypatch.setattr(whip_sessions, "_HAND_OFF_RETRY_S", 0.2)
+    monkeypatch.setattr(live_node, "HAND_OFF_RETRY_S", 0.2)
 
     async def grace_over() -> None:
         node = LiveNode(runtime)
-        node._continuations[stream.id] = whip_sessions._Continuation(end_s=2.0)
+        node._continuations[stream.id] = Continuation(end_s=2.0)
         node._grace_over(stream.id)
         try:  # polled in a thread: the node's retry runs on this event loop meanwhile
             await asyncio.to_thread(

@@ -12,10 +12,11 @@ from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack
 from ingest.live import tap as live_tap
 from ingest.live import whip_sessions
 from ingest.live.models import LiveState, LiveStream
+from ingest.live.node import LiveNode, LiveSession
 from ingest.live.schemas import LiveStreamIn
 from ingest.live.service import create_stream
 from ingest.live.whip_offer import parse_offer
-from ingest.live.whip_sessions import LiveNode, WhipSession
+from ingest.live.whip_sessions import WhipIngest
 from shopcast.auth.models import Role
 from shopcast.auth.service import Principal, create_user
 from shopcast.db import transaction
@@ -39,7 +40,7 @@ async def _offer() -> str:
     return str(publisher.localDescription.sdp)
 
 
-@pytest.mark.parametrize("failing", ["_claim", "_attach"])
+@pytest.mark.parametrize("failing", ["node._claim", "whip._attach"])
 def test_a_publish_that_fails_after_answering_closes_its_peer_and_its_sinks(
     runtime: Runtime, monkeypatch: pytest.MonkeyPatch, failing: str
 ) -> None:
@@ -59,9 +60,11 @@ def test_a_publish_that_fails_after_answering_closes_its_peer_and_its_sinks(
 
     async def publish() -> LiveNode:
         node = LiveNode(runtime)
-        monkeypatch.setattr(node, failing, fail)
+        whip = WhipIngest(node)
+        owner, method = failing.split(".")
+        monkeypatch.setattr({"node": node, "whip": whip}[owner], method, fail)
         with pytest.raises(RuntimeError, match="went away"):
-            await node.publish(stream.stream_key, parse_offer(await _offer()))
+            await whip.publish(stream.stream_key, parse_offer(await _offer()))
         return node
 
     node = asyncio.run(publish())
@@ -79,14 +82,14 @@ def test_a_publish_whose_claim_is_lost_is_409_and_leaves_no_session(
 ) -> None:
     stream = _stream(runtime)
 
-    def lost(_session: WhipSession) -> bool:
+    def lost(_session: LiveSession) -> bool:
         return False
 
     async def publish() -> LiveNode:
         node = LiveNode(runtime)
         monkeypatch.setattr(node, "_claim", lost)
         with pytest.raises(Conflict) as refused:
-            await node.publish(stream.stream_key, parse_offer(await _offer()))
+            await WhipIngest(node).publish(stream.stream_key, parse_offer(await _offer()))
         assert refused.value.code == "already_live"
         return node
 
