@@ -19,7 +19,8 @@ $(HLS_JS):
 	cp $(VENV)/web-npm/node_modules/hls.js/dist/hls.min.js $@
 
 # Debian packages: espeak-ng speaks the subtitle tests' speech, fonts-nanum is the burn-in's Korean font,
-# chromium runs the web pages' browser tests, npm fetches hls.js for the web player.
+# chromium runs the web pages' browser tests, npm fetches hls.js for the web player; nginx with its RTMP
+# (and, for RTMPS, stream) module is the RTMP engine, libsrt the SRT listener's library.
 # Installed when missing and we are root; otherwise a warning says what to install.
 system-deps:
 	@missing=""; \
@@ -27,11 +28,15 @@ system-deps:
 	test -e /usr/share/fonts/truetype/nanum/NanumGothic.ttf || missing="$$missing fonts-nanum"; \
 	test -x /usr/bin/chromium || missing="$$missing chromium"; \
 	command -v npm >/dev/null || missing="$$missing npm"; \
+	test -x /usr/sbin/nginx || missing="$$missing nginx"; \
+	test -e /usr/lib/nginx/modules/ngx_rtmp_module.so || missing="$$missing libnginx-mod-rtmp"; \
+	test -e /usr/lib/nginx/modules/ngx_stream_module.so || missing="$$missing libnginx-mod-stream"; \
+	/sbin/ldconfig -p | grep -q 'libsrt\.so\.1\.5 ' || missing="$$missing libsrt1.5-openssl"; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	else \
-		echo "warning: missing Debian packages:$$missing (subtitle tests, burn-in, web pages and their tests need them)" >&2; \
+		echo "warning: missing Debian packages:$$missing (subtitle tests, burn-in, web pages, RTMP and SRT ingest need them)" >&2; \
 	fi
 
 $(STAMP): pyproject.toml

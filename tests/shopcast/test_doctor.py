@@ -10,7 +10,8 @@ from pathlib import Path
 
 from shopcast.migrations import upgrade
 from shopcast.settings import Settings
-from tests.harness.services import free_port
+from tests.harness.services import free_port, free_udp_port
+from tests.harness.stack import Stack
 
 CLI = [sys.executable, "-m", "shopcast.cli.main", "doctor"]
 
@@ -82,3 +83,18 @@ def test_the_development_secret_on_shared_services_fails(tmp_path: Path) -> None
     settings = _checks(done)["settings"]
     assert settings["status"] == "fail"
     assert "SHOPCAST_SECRET_KEY" in settings["fix"]
+
+
+def test_live_ingest_is_ok_where_the_engines_listen_and_a_warning_where_they_do_not(
+    stack: Stack, tmp_path: Path
+) -> None:
+    ports = {key: stack.env[key] for key in ("SHOPCAST_RTMP_PORT", "SHOPCAST_SRT_PORTS")}
+    listening = _checks(_doctor(tmp_path, "--json", SHOPCAST_LIVE_LISTEN_HOST="127.0.0.1", **ports))
+    assert listening["rtmp ingest"]["status"] == "ok", listening["rtmp ingest"]
+    assert listening["srt ingest"]["status"] == "ok", listening["srt ingest"]
+
+    elsewhere = {"SHOPCAST_RTMP_PORT": str(free_port()), "SHOPCAST_SRT_PORTS": str(free_udp_port())}
+    silent = _checks(_doctor(tmp_path, "--json", SHOPCAST_LIVE_LISTEN_HOST="127.0.0.1", **elsewhere))
+    for check in ("rtmp ingest", "srt ingest"):
+        assert silent[check]["status"] == "warn", silent[check]
+        assert "shopcast up" in silent[check]["fix"], silent[check]
