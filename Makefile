@@ -20,7 +20,8 @@ $(HLS_JS):
 
 # Debian packages: espeak-ng speaks the subtitle tests' speech, fonts-nanum is the burn-in's Korean font,
 # chromium runs the web pages' browser tests, npm fetches hls.js for the web player; nginx with its RTMP
-# (and, for RTMPS, stream) module is the RTMP engine, libsrt the SRT listener's library.
+# (and, for RTMPS, stream) module is the RTMP engine, libsrt the SRT listener's library; nftables makes
+# the lossy links of the SRT tests.
 # Installed when missing and we are root; otherwise a warning says what to install.
 system-deps:
 	@missing=""; \
@@ -32,6 +33,7 @@ system-deps:
 	test -e /usr/lib/nginx/modules/ngx_rtmp_module.so || missing="$$missing libnginx-mod-rtmp"; \
 	test -e /usr/lib/nginx/modules/ngx_stream_module.so || missing="$$missing libnginx-mod-stream"; \
 	/sbin/ldconfig -p | grep -q 'libsrt\.so\.1\.5 ' || missing="$$missing libsrt1.5-openssl"; \
+	test -x /usr/sbin/nft || missing="$$missing nftables"; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \

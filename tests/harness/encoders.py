@@ -36,12 +36,15 @@ def encoder_source(folder: Path, seconds: int, size: str = "1280x720", bitrate: 
     return path
 
 
-def publish(source: Path, url: str, protocol: str, loops: int = 0) -> subprocess.Popen[bytes]:
-    """FFmpeg sends `source` in real time over `protocol` (rtmp, rtmps, srt) without re-encoding."""
+def publish(
+    source: Path, url: str, protocol: str, loops: int = 0, options: tuple[str, ...] = ()
+) -> subprocess.Popen[bytes]:
+    """FFmpeg sends `source` in real time over `protocol` (rtmp, rtmps, srt) without re-encoding;
+    `options` go to the output (e.g. `-ca_file` for RTMPS)."""
     return subprocess.Popen(
         [
             FFMPEG, "-hide_banner", "-loglevel", "warning", "-re", "-stream_loop", str(loops),
-            "-i", str(source), "-c", "copy", "-f", CONTAINERS[protocol], url,
+            "-i", str(source), "-c", "copy", *options, "-f", CONTAINERS[protocol], url,
         ],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
