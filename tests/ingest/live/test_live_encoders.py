@@ -20,6 +20,7 @@ from tests.harness.events import event_count
 from tests.harness.live import av_offsets, new_stream, wait_for
 from tests.harness.media import MediaFactory
 from tests.harness.polling import poll
+from tests.harness.prometheus import scrape, value
 from tests.harness.stack import Stack
 from tests.studio_booking.helpers import book, make_studio
 
@@ -70,6 +71,9 @@ def test_a_show_from_an_encoder_is_recorded_frame_for_frame(
             what="the stream's health showing its 30 fps",
         )
         assert 1500 <= health["video_kbps"] <= 3500, health
+        samples = scrape(f"{stack.base_url}/metrics")
+        assert value(samples, "shopcast_live_publishers", ingest=protocol) >= 1
+        assert value(samples, "shopcast_live_fps", stream_id=stream["id"]) > 0
         clip = client.post(f"{path}/clips", json={"last_s": 2})
         assert clip.status_code == 201, clip.text
         assert publisher.wait(timeout=60) == 0, publisher.stderr.read() if publisher.stderr else ""
