@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from ingest.assets.service import get_visible as get_visible_asset
     from ingest.assets.service import mark_refused, record_loudness, source_of
     from ingest.live.clips import ClipSource, LiveView, instant_clip_source
-    from ingest.live.ingest_urls import rtmp_url, srt_url
     from ingest.live.libsrt import available as srt_available
     from ingest.live.metrics import install_live_collector
     from ingest.live.node import LiveNode
@@ -48,8 +47,6 @@ _SOURCES: dict[str, tuple[str, str]] = {
     "instant_clip_source": ("ingest.live.clips", "instant_clip_source"),
     "install_live_collector": ("ingest.live.metrics", "install_live_collector"),
     "InstantClipIn": ("ingest.live.schemas", "InstantClipIn"),
-    "rtmp_url": ("ingest.live.ingest_urls", "rtmp_url"),
-    "srt_url": ("ingest.live.ingest_urls", "srt_url"),
     "srt_available": ("ingest.live.libsrt", "available"),
     "LiveNode": ("ingest.live.node", "LiveNode"),
     "RtmpEngine": ("ingest.live.rtmp_engine", "RtmpEngine"),
@@ -78,13 +75,11 @@ __all__ = [
     "record_loudness",
     "router",
     "rtmp_missing_parts",
-    "rtmp_url",
     "set_outputs_view",
     "source_key",
     "source_of",
     "srt_answers",
     "srt_available",
-    "srt_url",
     "start_live_ingest",
 ]
 

@@ -20,6 +20,7 @@ from shopcast.auth.service import Principal
 from shopcast.db import utcnow
 from shopcast.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shopcast.events.service import emit
+from shopcast.live_urls import rtmp_url, rtmps_url, srt_url
 from shopcast.settings import Settings
 from studio_booking.models import Booking, BookingState, Studio
 from studio_booking.schemas import BookingIn, BookingOut
@@ -194,5 +195,8 @@ def to_out(booking: Booking, studio: Studio, settings: Settings) -> BookingOut:
         stream_key=booking.stream_key,
         stream_key_valid_from=opens.astimezone(zone),
         stream_key_valid_until=closes.astimezone(zone),
+        rtmp_url=rtmp_url(settings),
+        rtmps_url=rtmps_url(settings),
+        srt_url=srt_url(settings, booking.stream_key),
         created_at=booking.created_at.astimezone(zone),
     )

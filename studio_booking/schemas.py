@@ -96,6 +96,10 @@ class BookingOut(BaseModel):
     stream_key: str
     stream_key_valid_from: datetime
     stream_key_valid_until: datetime
+    # where a studio encoder sends this booking's show: OBS's server (+ the stream key), SRT's URL
+    rtmp_url: str | None
+    rtmps_url: str | None
+    srt_url: str | None
     created_at: datetime
 
 

@@ -12,10 +12,10 @@ from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Query, Request, Response
 
-from ingest.live.ingest_urls import RTMP_APP
 from ingest.live.rtmp_engine import CALLBACK_PATH, callback_token
 from ingest.live.rtmp_sessions import RtmpIngest
 from shopcast.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
+from shopcast.live_urls import RTMP_APP
 
 router = APIRouter(prefix=CALLBACK_PATH, include_in_schema=False)
 _MAX_FORM_BYTES = 16 * 1024

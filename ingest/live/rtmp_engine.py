@@ -19,7 +19,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.live.ingest_urls import RTMP_APP
+from shopcast.live_urls import RTMP_APP
 from shopcast.settings import Settings
 
 MODULES_DIR = Path("/usr/lib/nginx/modules")

@@ -20,7 +20,6 @@ import httpx
 from av.container import InputContainer
 
 from ingest.live import service as live_service
-from ingest.live.ingest_urls import RTMP_APP
 from ingest.live.node import Ingest, LiveNode
 from ingest.live.packet_recorder import PacketRecorder
 from ingest.live.pulled_session import PulledSession
@@ -28,6 +27,7 @@ from ingest.live.rtmp_engine import control_socket
 from shopcast.db import transaction
 from shopcast.errors import ShopcastError
 from shopcast.ids import new_id
+from shopcast.live_urls import RTMP_APP
 from shopcast.settings import Settings
 
 log = logging.getLogger(__name__)

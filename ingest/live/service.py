@@ -20,7 +20,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ingest.assets.models import Asset, AssetState
-from ingest.live.ingest_urls import rtmp_url, rtmps_url, srt_url
 from ingest.live.models import LiveState, LiveStream
 from ingest.live.schemas import LiveStreamIn, LiveStreamOut
 from shopcast.auth.models import Role
@@ -30,6 +29,7 @@ from shopcast.db import rows_affected, utcnow
 from shopcast.errors import Conflict, Forbidden, ShopcastError, Unauthorized
 from shopcast.events.service import emit
 from shopcast.jobs.pipeline import start_probe
+from shopcast.live_urls import rtmp_url, rtmps_url, srt_url
 from shopcast.settings import Settings
 from studio_booking import booking_for_stream_key
 

@@ -3,7 +3,7 @@
 libsrt asks this process about each caller before its handshake completes (the listen callback): an
 unknown key, a key outside its booking window or a key already live is rejected there, with SRT's
 HTTP-like reason (1401, 1403, 1409), so the encoder sees the refusal at connect time. An accepted
-caller must encrypt with its stream's passphrase (`ingest_urls.srt_passphrase`). Its MPEG-TS is
+caller must encrypt with its stream's passphrase (`shopcast.live_urls.srt_passphrase`). Its MPEG-TS is
 demuxed as it arrives and recorded without decoding, like RTMP's.
 
 The callback runs on libsrt's receiving thread for the port, so it only reads: the key's check is a
@@ -23,13 +23,13 @@ from av.container import InputContainer
 
 from ingest.live import libsrt
 from ingest.live import service as live_service
-from ingest.live.ingest_urls import srt_passphrase
 from ingest.live.node import QUIET_BEFORE_TAKEOVER_S, Ingest, LiveNode
 from ingest.live.packet_recorder import PacketRecorder
 from ingest.live.pulled_session import PulledSession
 from shopcast.db import transaction
 from shopcast.errors import Conflict, ShopcastError
 from shopcast.ids import new_id
+from shopcast.live_urls import srt_passphrase
 from shopcast.settings import Settings
 
 log = logging.getLogger(__name__)

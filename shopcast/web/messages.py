@@ -88,6 +88,21 @@ _EN: dict[str, str] = {
     "live.already_live": "This stream is already live from another publisher.",
     "live.no_devices": "No camera or microphone could be opened: {message}",
     "live.recording": "The recording becomes an asset: {link}",
+    "live.encoder.title": "From OBS, PRISM or a hardware encoder",
+    "live.encoder.intro": (
+        "Studio encoders send RTMP or SRT to the same live stream as the browser: the show is recorded, "
+        "previewed and handed on as an asset all the same."
+    ),
+    "live.encoder.show": "Show the encoder settings",
+    "live.encoder.server": "RTMP server (OBS: Server)",
+    "live.encoder.key": "Stream key (OBS: Stream Key)",
+    "live.encoder.server_tls": "RTMPS server (encrypted)",
+    "live.encoder.srt": "SRT URL (the whole URL, key and passphrase included)",
+    "live.encoder.off": "off on this server",
+    "live.encoder.live": "live over {ingest}",
+    "live.encoder.refused": "An encoder was turned away at {time}: {message}",
+    "live.copy": "Copy",
+    "live.copied": "Copied",
     "upload.title": "Upload footage",
     "upload.file": "Video file",
     "upload.start": "Upload",
@@ -235,6 +250,21 @@ _KO: dict[str, str] = {
     "live.already_live": "이 스트림은 이미 다른 곳에서 방송 중입니다.",
     "live.no_devices": "카메라나 마이크를 열 수 없습니다: {message}",
     "live.recording": "녹화본이 에셋이 됩니다: {link}",
+    "live.encoder.title": "OBS, PRISM, 하드웨어 인코더로 방송하기",
+    "live.encoder.intro": (
+        "스튜디오 인코더는 RTMP나 SRT로 브라우저와 같은 라이브 스트림에 보냅니다. 녹화, 미리보기, "
+        "에셋 전환이 똑같이 이루어집니다."
+    ),
+    "live.encoder.show": "인코더 설정 보기",
+    "live.encoder.server": "RTMP 서버 (OBS: 서버)",
+    "live.encoder.key": "스트림 키 (OBS: 스트림 키)",
+    "live.encoder.server_tls": "RTMPS 서버 (암호화)",
+    "live.encoder.srt": "SRT URL (키와 암호 포함 전체 주소)",
+    "live.encoder.off": "이 서버에서는 꺼져 있음",
+    "live.encoder.live": "{ingest}로 방송 중",
+    "live.encoder.refused": "{time}에 인코더 연결이 거부되었습니다: {message}",
+    "live.copy": "복사",
+    "live.copied": "복사했습니다",
     "upload.title": "영상 업로드",
     "upload.file": "영상 파일",
     "upload.start": "업로드",

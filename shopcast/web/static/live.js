@@ -1,6 +1,7 @@
 // Go live: publish the chosen camera and microphone over WHIP (RFC 9725). The server takes no
 // trickled candidates, so the offer is sent once ICE gathering is complete.
 import { api, element, errorOf, formatTime, listAll, showError, signedIn, t } from "./app.js";
+import { setUpEncoderPanel, showEncoderSettings } from "./encoder.js";
 
 const NEW_STREAM = "new";
 const GATHERING_LIMIT_MS = 5000;
@@ -210,6 +211,10 @@ async function main() {
   microphoneSelect.addEventListener("change", () => openDevices().catch(showError));
   document.getElementById("live-form").addEventListener("submit", start);
   stopLive.addEventListener("click", () => stop().catch(showError));
+  setUpEncoderPanel();
+  document.getElementById("encoder-show").addEventListener("click", () =>
+    showEncoderSettings(bookings.find((b) => b.id === sourceSelect.value) ?? null).catch(showError),
+  );
   document.body.dataset.ready = "true";
 }
 

@@ -12,14 +12,14 @@ from playwright.sync_api import Playwright, sync_playwright
 
 from tests.harness.media import MediaFactory
 from tests.harness.services import free_port
-from tests.harness.stack import Stack, boot
+from tests.harness.stack import Stack, boot, live_ports
 from tests.web.journeys.browser import ARTIFACTS, Browser, launch
 
 
 @pytest.fixture(scope="session")
 def web_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     data_dir = tmp_path_factory.mktemp("web-stack")
-    running = boot("web", {}, data_dir, free_port())
+    running = boot("web", live_ports(), data_dir, free_port())
     try:
         yield running
     finally:

@@ -1,4 +1,5 @@
-"""Where encoders send a live stream: the RTMP server and key, the SRT caller URL.
+"""Where encoders send a live stream: the RTMP server and key, the SRT caller URL. Live streams and
+bookings both tell their creators (ingest/live, studio_booking), so they are built here, once.
 
 OBS and PRISM take `rtmp_url` as the server and the stream key as the key, so they publish to
 `{rtmp_url}/{stream_key}`. `srt_url` is complete: FFmpeg and OBS use it as it is. It carries the key
