@@ -1,12 +1,15 @@
-"""How many concurrent WHIP publishers one API process records without losing a frame, in one run.
+"""How many concurrent live publishers one API process records without losing a frame, in one run:
+WHIP, then RTMP and SRT (bench/live_encoders.py).
 
     .venv/bin/python -m bench.live [--seconds 60] [--steps 4,8,12,16] [--baseline-steps 1,2,3]
+        [--protocols whip,rtmp,srt] [--rtmp-steps 10,20,30,40] [--srt-steps 5,10,15,20]
 
 N FFmpeg publishers send a pre-encoded 720p30 2.5 Mb/s H.264 + Opus file in real time (`-re
 -stream_loop -1 -c copy`, so publishing costs little) to Shopcast's WHIP endpoint, which keeps the
 encoded frames; N grows until a recording misses frames. The same is done against a baseline server
 that decodes every frame and re-encodes it (aiortc's MediaRecorder with libx264). Target:
 >= 8 streams with no frame loss. Prints N, the server's CPU per stream, and the baseline's N.
+RTMP and SRT: targets >= 40 and >= 20 streams, each at <= 2 % of a core, glass to preview <= 6 s.
 All traffic stays on 127.0.0.1.
 """
 
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -26,6 +30,7 @@ import av
 import httpx
 import psutil
 
+from bench.live_encoders import EncoderStep, encoder_source, encoder_step
 from bench.upload import wait_until_up
 from ingest.assets.models import source_key
 from shopcast.auth.models import Role
@@ -191,23 +196,65 @@ def climb(name: str, step: StepRunner, steps: list[int], folder: Path, source: P
     return best
 
 
+def climb_encoders(protocol: str, steps: list[int], folder: Path, seconds: int) -> EncoderStep | None:
+    """The largest step of `protocol` that lost no frame."""
+    expected = seconds * FPS
+    source = encoder_source(folder)
+    best: EncoderStep | None = None
+    print(f"{protocol.upper()} (copied as it arrives):")
+    for streams in steps:
+        result = encoder_step(protocol, folder, source, streams, seconds)
+        print("  " + result.row(expected), flush=True)
+        if not result.lossless(expected):
+            break
+        best = result
+    return best
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--steps", default="4,8,12,16")
     parser.add_argument("--baseline-steps", default="1,2,3,4")
+    parser.add_argument("--protocols", default="whip,rtmp,srt")
+    parser.add_argument("--rtmp-steps", default="10,20,30,40")
+    parser.add_argument("--srt-steps", default="5,10,15,20")
     args = parser.parse_args()
-    steps = [int(n) for n in args.steps.split(",")]
-    baseline_steps = [int(n) for n in args.baseline_steps.split(",")]
+    protocols = args.protocols.split(",")
     with tempfile.TemporaryDirectory(prefix="bench_live_") as tmp:
         folder = Path(tmp)
-        source = make_source(folder)
-        shopcast = climb(
-            "Shopcast (keeps the encoded frames)", shopcast_step, steps, folder, source, args.seconds
-        )
-        baseline = climb(
-            "baseline (decode + re-encode)", baseline_step, baseline_steps, folder, source, args.seconds
-        )
+        if "whip" in protocols:
+            whip(folder, args)
+        for protocol in ("rtmp", "srt"):
+            if protocol in protocols:
+                steps = [int(n) for n in getattr(args, f"{protocol}_steps").split(",")]
+                report(protocol, climb_encoders(protocol, steps, folder, args.seconds))
+
+
+TARGETS = {"rtmp": 40, "srt": 20}
+
+
+def report(protocol: str, best: EncoderStep | None) -> None:
+    summary = "none"
+    if best is not None:
+        summary = f"{best.streams} streams at {best.cpu_per_stream():.2f} % of a core each"
+        if best.latencies:
+            p50, worst = statistics.median(best.latencies), max(best.latencies)
+            summary += f", glass to preview p50 {p50:.1f} s, max {worst:.1f} s"
+    print(f"{protocol.upper()} with no frame loss: {summary}")
+    print(f"target: >= {TARGETS[protocol]} streams at <= 2 % of a core each, glass to preview <= 6 s")
+
+
+def whip(folder: Path, args: argparse.Namespace) -> None:
+    steps = [int(n) for n in args.steps.split(",")]
+    baseline_steps = [int(n) for n in args.baseline_steps.split(",")]
+    source = make_source(folder)
+    shopcast = climb(
+        "Shopcast (keeps the encoded frames)", shopcast_step, steps, folder, source, args.seconds
+    )
+    baseline = climb(
+        "baseline (decode + re-encode)", baseline_step, baseline_steps, folder, source, args.seconds
+    )
     print(f"streams recorded with no frame loss: Shopcast {shopcast}, decode + re-encode {baseline}")
     print("target: >= 8 streams with no frame loss")
 
