@@ -1,6 +1,6 @@
 """infra/: Kubernetes manifests against the Kubernetes schemas (offline), KEDA ScaledObjects against the
 schema kept in the repo, and the manifests against what the code really does (queues, settings,
-metric names)."""
+metric names, where live ingest listens and where encoders are sent)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,16 @@ import copy
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
 
+from ingest.live.rtmp_engine import callback_base, control_socket
 from shopcast.jobs.registry import QUEUES
+from shopcast.live_urls import rtmp_url, srt_url
 from shopcast.migrations import upgrade
 from shopcast.runtime import build_runtime
 from shopcast.settings import Settings
@@ -59,6 +62,43 @@ def _queues(deployment: Doc) -> set[str]:
 
 def _name(doc: Doc) -> str:
     return f"{doc['kind']}-{doc['metadata']['name']}"
+
+
+def _named(kind: str, name: str) -> Doc:
+    return next(doc for doc in _of_kind(kind) if doc["metadata"]["name"] == name)
+
+
+def _api_pod() -> Doc:
+    pod: Doc = _named("Deployment", "shopcast-api")["spec"]["template"]
+    return pod
+
+
+def _api_containers() -> dict[str, Doc]:
+    return {c["name"]: c for c in _api_pod()["spec"]["containers"]}
+
+
+def _config() -> dict[str, str]:
+    data: dict[str, str] = _named("ConfigMap", "shopcast-config")["data"]
+    return data
+
+
+def _config_settings() -> Settings:
+    """What the pods' processes see of the ConfigMap (the Secret's values are placeholders)."""
+    values: dict[str, Any] = {k[len("SHOPCAST_") :].lower(): v for k, v in _config().items()}
+    return Settings(**values)
+
+
+def _mounts(container: Doc) -> dict[str, str]:
+    return {m["mountPath"]: m["name"] for m in container.get("volumeMounts", [])}
+
+
+def _container_port(target: str | int) -> tuple[str, int, str]:
+    """The api pod's container, port and protocol that a Service's targetPort (a name or a number) means."""
+    for name, container in _api_containers().items():
+        for port in container.get("ports", []):
+            if target in (port.get("name"), port["containerPort"]):
+                return name, port["containerPort"], port.get("protocol", "TCP")
+    raise AssertionError(f"no container of the api pod declares port {target}")
 
 
 @pytest.mark.parametrize("doc", [d for d in _documents() if d["kind"] != "ScaledObject"], ids=_name)
@@ -149,3 +189,49 @@ def test_the_dashboard_is_grafana_json_with_a_prometheus_datasource() -> None:
     for panel in dashboard["panels"]:
         assert panel["datasource"]["type"] == "prometheus"
         assert all(t["expr"] for t in panel["targets"])
+
+
+def test_the_api_pod_runs_the_rtmp_engine_beside_the_api_on_the_same_data_volume() -> None:
+    containers = _api_containers()
+    api, rtmp = containers["api"], containers["rtmp"]
+    assert rtmp["args"] == ["rtmp"]
+    assert rtmp["image"] == api["image"]
+    assert rtmp["envFrom"] == api["envFrom"], "nginx listens where the API pulls from"
+    assert {"cpu", "memory"} <= set(rtmp["resources"]["requests"])
+    data_dir = _config()["SHOPCAST_DATA_DIR"]
+    volume = _mounts(api)[data_dir]
+    assert _mounts(rtmp).get(data_dir) == volume, "the control socket lives in the data directory"
+    assert volume in {v["name"] for v in _api_pod()["spec"]["volumes"]}
+    assert control_socket(_config_settings()).is_relative_to(data_dir)
+
+
+def test_the_rtmp_engine_and_the_api_reach_each_other_inside_the_pod() -> None:
+    settings = _config_settings()
+    callback = urlsplit(callback_base(settings))
+    assert callback.hostname in ("127.0.0.1", "localhost"), "each pod's nginx asks its own API"
+    api = _api_containers()["api"]
+    assert callback.port == int(api["args"][api["args"].index("--port") + 1])
+    assert _container_port(callback.port or 0)[0] == "api"
+    assert settings.rtmp_pull_host in ("127.0.0.1", "localhost")
+    assert _container_port(settings.rtmp_port) == ("rtmp", settings.rtmp_port, "TCP")
+
+
+def test_the_live_service_sends_rtmp_and_srt_to_the_ports_the_pod_listens_on() -> None:
+    service = _named("Service", "shopcast-live")["spec"]
+    assert service["type"] == "LoadBalancer"
+    assert service["selector"].items() <= _api_pod()["metadata"]["labels"].items()
+    # an encoder's session lives in one pod: its address must keep reaching that pod
+    assert service["externalTrafficPolicy"] == "Local"
+    assert service["sessionAffinity"] == "ClientIP"
+    settings = _config_settings()
+    ports = {p.get("protocol", "TCP"): p for p in service["ports"]}
+    assert set(ports) == {"TCP", "UDP"}
+    assert _container_port(ports["TCP"]["targetPort"]) == ("rtmp", settings.rtmp_port, "TCP")
+    # the Service forwards one UDP port, so the API must have exactly that one to listen on
+    assert list(settings.srt_port_range) == [ports["UDP"]["port"]]
+    assert _container_port(ports["UDP"]["targetPort"]) == ("api", settings.srt_port_range[0], "UDP")
+    # and encoders are told the Service's ports, at the Service's (not the HTTP front's) address
+    assert urlsplit(rtmp_url(settings) or "").port == ports["TCP"]["port"]
+    assert urlsplit(srt_url(settings, "key") or "").port == ports["UDP"]["port"]
+    assert settings.live_host == _config()["SHOPCAST_LIVE_PUBLIC_HOST"]
+    assert settings.live_host != urlsplit(settings.public_url).hostname
