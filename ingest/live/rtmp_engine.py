@@ -110,7 +110,9 @@ def _control_block(folder: Path, socket: Path) -> str:
 def _rtmp_block(settings: Settings) -> str:
     base, token = callback_base(settings), callback_token(settings)
     return (
-        "rtmp {\n  server {\n"
+        "rtmp {\n"
+        "  access_log off;  # its lines carry stream names, which are stream keys\n"
+        "  server {\n"
         f"    listen {_listen(settings, settings.rtmp_port)};\n"
         "    chunk_size 4096;\n"
         "    notify_method post;\n"

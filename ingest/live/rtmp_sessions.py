@@ -61,7 +61,7 @@ class RtmpSession(PulledSession):
         this process stopping): it reconnects, to this stream if it lives on."""
         for client in (self.reader_client, self.publisher_client):
             if client:
-                drop_client(self.settings, self.stream_key, client)
+                drop_client(self.settings, client)
 
 
 class RtmpIngest:
@@ -136,10 +136,11 @@ class RtmpIngest:
             live_service.record_refusal(db, key, "rtmp", refused)
 
 
-def drop_client(settings: Settings, key: str, client_id: str) -> None:
-    """Ask nginx to disconnect one client of a stream (a reader, or a publisher)."""
+def drop_client(settings: Settings, client_id: str) -> None:
+    """Ask nginx to disconnect one client (a reader, or a publisher). By its id alone: the stream's
+    name is its key, which has no place in a URL that HTTP clients log."""
     transport = httpx.HTTPTransport(uds=str(control_socket(settings)))
-    query = f"app={RTMP_APP}&name={quote(key)}&clientid={quote(client_id)}"
+    query = f"app={RTMP_APP}&clientid={quote(client_id)}"
     try:
         with httpx.Client(transport=transport, timeout=5) as client:
             client.get(f"http://nginx/control/drop/client?{query}")

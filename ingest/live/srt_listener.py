@@ -6,8 +6,9 @@ HTTP-like reason (1401, 1403, 1409), so the encoder sees the refusal at connect 
 caller must encrypt with its stream's passphrase (`shopcast.live_urls.srt_passphrase`). Its MPEG-TS is
 demuxed as it arrives and recorded without decoding, like RTMP's.
 
-The callback runs on libsrt's receiving thread for the port, so it only reads: the key's check is a
-read of the database, the claim happens once the caller is accepted.
+The callback runs on libsrt's receiving thread for the port, so it does no more than the key's check
+(a read of the database, or the creation of a booking's stream on its first publish); the claim
+happens once the caller is accepted.
 """
 
 from __future__ import annotations
