@@ -1,10 +1,12 @@
-"""`make run` on a fresh clone serves /healthz within a minute of installing, and shuts down cleanly."""
+"""`make run` on a fresh clone serves /healthz within a minute of installing, takes RTMP and SRT from
+studio encoders, and shuts down cleanly."""
 
 from __future__ import annotations
 
 import os
 import re
 import signal
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -13,6 +15,7 @@ import httpx
 import psutil
 import pytest
 
+from ingest import srt_answers
 from tests.harness.polling import wait_until
 from tests.harness.services import free_port
 
@@ -40,6 +43,19 @@ def _admin_signs_in_with_the_printed_password(log: Path, port: int) -> None:
         answer = browser.post("/v1/sessions", json={"name": "admin", "password": printed.group(1)})
         assert answer.status_code == 201, answer.text
         assert browser.get("/v1/me").json()["role"] == "admin"
+
+
+def _studio_encoders_can_connect(up: psutil.Process) -> None:
+    """The RTMP engine (nginx) runs under the supervisor on 1935, and the API answers SRT on 8890."""
+    wait_until(
+        lambda: any(p.name() == "nginx" for p in up.children(recursive=True)),
+        timeout_s=30,
+        interval_s=0.25,
+        what="nginx under `shopcast up`",
+    )
+    with socket.create_connection(("127.0.0.1", 1935), timeout=5):
+        pass
+    assert srt_answers("127.0.0.1", 8890), "no SRT listener on the first default port"
 
 
 def _shopcast_up(make: psutil.Process) -> psutil.Process:
@@ -75,6 +91,7 @@ def test_make_run_serves_health_and_stops_on_sigterm(clone: Path) -> None:
         up = _shopcast_up(psutil.Process(make.pid))
         tree = up.children(recursive=True)
         assert len(tree) >= 2, "API and worker run under the supervisor"
+        _studio_encoders_can_connect(up)
 
         api = next(p for p in up.children() if "api" in p.cmdline())
         api.kill()
