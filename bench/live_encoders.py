@@ -174,13 +174,14 @@ def _watch_preview(client: httpx.Client, stream_id: str, started: float, until: 
                 name = line.split("?")[0]
                 if line.startswith("preview/") and name not in seen:
                     seen.add(name)
-                    if len(seen) > 1:  # the first listing holds segments from before we looked
-                        latencies.append(now - started - _first_picture(httpx.URL(preview).join(line)))
+                    first = _first_picture(httpx.URL(preview).join(line)) if len(seen) > 1 else None
+                    if first is not None:  # the first listing holds segments from before we looked
+                        latencies.append(now - started - first)
         time.sleep(0.1)
     return latencies
 
 
-def _first_picture(url: httpx.URL) -> float:
+def _first_picture(url: httpx.URL) -> float | None:
     """When a preview segment's first picture was sent, on the stream's timeline: the frame that
     waited longest for its segment to be listed."""
     data = httpx.get(url, timeout=10).content
