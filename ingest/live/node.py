@@ -20,7 +20,7 @@ from typing import Any, Literal, Protocol
 from ingest.live import service as live_service
 from ingest.live.clips import LiveView
 from ingest.live.handoff import hand_off, recording_dir, recover_orphans
-from ingest.live.recording_index import StreamHealth
+from ingest.live.recording_index import RecordingPlace, StreamHealth
 from ingest.live.segment_reader import next_sequence
 from shopcast.db import transaction, utcnow
 from shopcast.errors import Conflict
@@ -79,16 +79,6 @@ class Continuation:
     end_s: float
     timer: asyncio.TimerHandle | None = None
     failures: int = 0  # hand-offs of this recording that failed
-
-
-@dataclass(frozen=True)
-class RecordingPlace:
-    """Where a new session of a stream records: its folder, the next segment number, and where on
-    the recording's timeline it starts (after the session it continues, if any)."""
-
-    directory: Path
-    first_sequence: int
-    base_s: float
 
 
 class LiveNode:

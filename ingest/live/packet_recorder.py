@@ -24,7 +24,13 @@ import av
 from av.container import OutputContainer
 from av.stream import Stream
 
-from ingest.live.recording_index import ArrivalWindow, StreamHealth, append_to_index, segment_name
+from ingest.live.recording_index import (
+    ArrivalWindow,
+    RecordingPlace,
+    StreamHealth,
+    finish_segment,
+    segment_name,
+)
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +85,13 @@ class _TsSegment:
 
     def close(self) -> None:
         self.container.close()
+
+
+def recorder_at(place: RecordingPlace, segment_s: float) -> PacketRecorder:
+    """A recorder for a new session of a stream, where its recording goes on (`LiveNode.recording_place`)."""
+    return PacketRecorder(
+        place.directory, segment_s=segment_s, base_s=place.base_s, first_sequence=place.first_sequence
+    )
 
 
 class PacketRecorder:
@@ -254,8 +267,4 @@ class PacketRecorder:
         segment, self._segment = self._segment, None
         if segment is None:
             return
-        segment.close()
-        if segment.start_s is None:
-            segment.path.unlink(missing_ok=True)
-            return
-        append_to_index(self.directory, segment.path.name, segment.start_s, segment.end_s)
+        finish_segment(self.directory, segment)

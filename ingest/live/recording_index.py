@@ -12,6 +12,7 @@ import json
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 INDEX_NAME = "segments.jsonl"
 HEALTH_WINDOW_S = 5.0
@@ -26,6 +27,33 @@ def append_to_index(directory: Path, name: str, start_s: float, end_s: float) ->
 
 def segment_name(sequence: int, suffix: str) -> str:
     return f"{sequence:06d}{suffix}"
+
+
+@dataclass(frozen=True)
+class RecordingPlace:
+    """Where a new session of a stream records: its folder, the next segment number, and where on
+    the recording's timeline it starts (after the session it continues, if any)."""
+
+    directory: Path
+    first_sequence: int
+    base_s: float
+
+
+class OpenSegment(Protocol):
+    path: Path
+    start_s: float | None
+    end_s: float
+
+    def close(self) -> None: ...
+
+
+def finish_segment(directory: Path, segment: OpenSegment) -> None:
+    """Close a segment: indexed if it holds anything, deleted if it holds nothing."""
+    segment.close()
+    if segment.start_s is None:
+        segment.path.unlink(missing_ok=True)
+        return
+    append_to_index(directory, segment.path.name, segment.start_s, segment.end_s)
 
 
 @dataclass

@@ -21,7 +21,7 @@ from av.container import InputContainer
 
 from ingest.live import service as live_service
 from ingest.live.node import Ingest, LiveNode
-from ingest.live.packet_recorder import PacketRecorder
+from ingest.live.packet_recorder import recorder_at
 from ingest.live.pulled_session import PulledSession
 from ingest.live.rtmp_engine import control_socket
 from shopcast.db import transaction
@@ -119,13 +119,7 @@ class RtmpIngest:
         )
 
     def _new_session(self, stream_id: str, key: str, client_id: str) -> RtmpSession:
-        place = self.node.recording_place(stream_id)
-        recorder = PacketRecorder(
-            place.directory,
-            segment_s=self.settings.live_segment_s,
-            base_s=place.base_s,
-            first_sequence=place.first_sequence,
-        )
+        recorder = recorder_at(self.node.recording_place(stream_id), self.settings.live_segment_s)
         return RtmpSession(
             new_id(), stream_id, key, recorder, settings=self.settings, publisher_client=client_id
         )

@@ -24,7 +24,7 @@ import av
 from av.container import OutputContainer
 from av.stream import Stream
 
-from ingest.live.recording_index import ArrivalWindow, StreamHealth, append_to_index, segment_name
+from ingest.live.recording_index import ArrivalWindow, StreamHealth, finish_segment, segment_name
 
 log = logging.getLogger(__name__)
 
@@ -328,11 +328,7 @@ class LiveRecorder:
         segment, self._segment = self._segment, None
         if segment is None:
             return
-        segment.close()
-        if segment.start_s is None:
-            segment.path.unlink(missing_ok=True)
-            return
-        append_to_index(self.directory, segment.path.name, segment.start_s, segment.end_s)
+        finish_segment(self.directory, segment)
 
     def _ask_for_keyframe(self) -> None:
         now = time.monotonic()

@@ -25,7 +25,7 @@ from av.container import InputContainer
 from ingest.live import libsrt
 from ingest.live import service as live_service
 from ingest.live.node import QUIET_BEFORE_TAKEOVER_S, Ingest, LiveNode
-from ingest.live.packet_recorder import PacketRecorder
+from ingest.live.packet_recorder import recorder_at
 from ingest.live.pulled_session import PulledSession
 from shopcast.db import transaction
 from shopcast.errors import Conflict, ShopcastError
@@ -180,13 +180,7 @@ class SrtIngest:
 
     async def _go_live(self, sock: int, key: str, stream_id: str) -> None:
         libsrt.set_int(sock, libsrt.SRTO_RCVTIMEO, _RECEIVE_TIMEOUT_MS)
-        place = self.node.recording_place(stream_id)
-        recorder = PacketRecorder(
-            place.directory,
-            segment_s=self.settings.live_segment_s,
-            base_s=place.base_s,
-            first_sequence=place.first_sequence,
-        )
+        recorder = recorder_at(self.node.recording_place(stream_id), self.settings.live_segment_s)
         session = SrtSession(new_id(), stream_id, key, recorder, sock=sock)
         try:
             await self.node.take_over_quiet(key)
