@@ -2,6 +2,7 @@
 
 from ingest.assets.models import Asset
 from ingest.live.models import LiveStream
+from ingest.restream.models import Destination, SavedDestination
 from ingest.uploads.models import Upload
 from publisher.channels.models import Channel, ChannelPartner
 from publisher.partner.models import FeedToken
@@ -24,6 +25,7 @@ __all__ = [
     "Channel",
     "ChannelPartner",
     "Clip",
+    "Destination",
     "Event",
     "FeedToken",
     "HlsOutput",
@@ -33,6 +35,7 @@ __all__ = [
     "PdAssignment",
     "Publication",
     "PublicationReceipt",
+    "SavedDestination",
     "SigninAttempt",
     "SigninLink",
     "Studio",

@@ -173,6 +173,11 @@ class Settings(BaseSettings):
     rtmp_callback_url: str = ""
     rtmp_pull_host: str = "127.0.0.1"
     srt_ports: str = "8890-8899"
+    # restream (ingest/restream/): destinations of a live stream must be public addresses unless this
+    # is set; at most this many per stream; a dropped push is retried after 1 s, doubling up to the max
+    restream_allow_private: bool = False
+    restream_max_destinations: int = Field(default=5, ge=1, le=50)
+    restream_retry_max_s: float = Field(default=30.0, gt=0)
     live_listen_host: str = "0.0.0.0"  # noqa: S104 - encoders in the studio reach it over the network
     live_public_host: str = ""
 

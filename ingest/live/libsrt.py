@@ -1,9 +1,10 @@
-"""Haivision's SRT library (Debian's `libsrt1.5-openssl`) through ctypes: just the listener's calls.
+"""Haivision's SRT library (Debian's `libsrt1.5-openssl`) through ctypes: the calls of a listener
+that records and of a caller that restreams.
 
-libsrt does all of SRT (handshakes, encryption, retransmission, latency); Shopcast only listens,
-decides in libsrt's listen callback whether a caller's stream id may publish (and with which
-passphrase), and receives the accepted sockets' messages. Constants and the statistics layout are
-those of `srt/srt.h` 1.5.
+libsrt does all of SRT (handshakes, encryption, retransmission, latency); Shopcast listens, decides
+in libsrt's listen callback whether a caller's stream id may publish (and with which passphrase),
+receives the accepted sockets' messages, and calls destinations to send them a stream. Constants and
+the statistics layout are those of `srt/srt.h` 1.5.
 """
 
 from __future__ import annotations
@@ -15,8 +16,13 @@ import struct
 import threading
 from dataclasses import dataclass
 
+SRTO_LINGER = 7
 SRTO_RCVSYN = 2
+SRTO_SNDTIMEO = 13
 SRTO_RCVTIMEO = 14
+SRTO_LATENCY = 23
+SRTO_PBKEYLEN = 27
+SRTO_CONNTIMEO = 36
 SRTO_PASSPHRASE = 26
 SRTO_STREAMID = 46
 SRTO_TSBPDMODE = 22
@@ -128,6 +134,8 @@ def library() -> ctypes.CDLL:
             lib.srt_setsockflag.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_void_p, ctypes.c_int]
             lib.srt_getsockflag.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p]
             lib.srt_recvmsg.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
+            c_int = ctypes.c_int
+            lib.srt_sendmsg.argtypes = [c_int, ctypes.c_char_p, c_int, c_int, c_int]
             lib.srt_bstats.argtypes = [ctypes.c_int, ctypes.POINTER(_Stats), ctypes.c_int]
             lib.srt_startup()
             lib.srt_setloglevel(SRT_LOG_ERR)
@@ -215,6 +223,38 @@ def receive(sock: int, buffer: ctypes.Array[ctypes.c_char]) -> int:
     if code in _NOTHING_YET:
         return 0
     raise SrtError("srt_recvmsg", code, lib.srt_getlasterror_str().decode())
+
+
+def connect(host: str, port: int, flags: dict[int, int | str], timeout_ms: int = 5000) -> int:
+    """A caller socket connected to host:port (an address, not a name) with these options set
+    first; sends block at most `timeout_ms`. Raises SrtError (a refusal included)."""
+    lib = library()
+    sock = _check("srt_create_socket", lib.srt_create_socket())
+    try:
+        set_int(sock, SRTO_CONNTIMEO, timeout_ms)
+        set_int(sock, SRTO_SNDTIMEO, timeout_ms)
+        for option, value in flags.items():
+            if isinstance(value, str):
+                set_string(sock, option, value)
+            else:
+                set_int(sock, option, value)
+        address = sockaddr(host, port)
+        _check("srt_connect", lib.srt_connect(sock, ctypes.c_char_p(address), len(address)))
+    except SrtError:
+        lib.srt_close(sock)
+        raise
+    return sock
+
+
+def linger(sock: int, seconds: int) -> None:
+    """Let a close wait up to `seconds` for what was sent to arrive (live mode's default drops it)."""
+    value = struct.pack("=ii", 1, seconds)
+    _check("srt_setsockflag", library().srt_setsockflag(sock, SRTO_LINGER, value, len(value)))
+
+
+def send(sock: int, data: bytes) -> None:
+    """One message (at most LIVE_PAYLOAD_BYTES); raises SrtError when the connection is gone."""
+    _check("srt_sendmsg", library().srt_sendmsg(sock, data, len(data), -1, 0))
 
 
 def close(sock: int) -> None:

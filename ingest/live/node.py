@@ -17,11 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
+from av.stream import Stream
+
 from ingest.live import service as live_service
 from ingest.live.clips import LiveView
 from ingest.live.handoff import hand_off, recording_dir, recover_orphans
 from ingest.live.recording_index import RecordingPlace, StreamHealth
 from ingest.live.segment_reader import next_sequence
+from ingest.restream.fanout import Restream
 from shopcast.db import transaction, utcnow
 from shopcast.errors import Conflict
 from shopcast.runtime import Runtime
@@ -61,6 +64,8 @@ class LiveSession:
     recorder: Recorder
     ended: bool = False
     stopped: asyncio.Future[None] | None = field(default=None, repr=False)
+    # its pushes to restream destinations, once the session knows its tracks
+    restream: Restream | None = field(default=None, repr=False)
 
     ingest: Ingest = field(default="whip", init=False)
 
@@ -167,6 +172,20 @@ class LiveNode:
             return LiveView(recording_dir(self.runtime, stream_id), continuation.end_s)
         return None
 
+    def start_restream(self, session: LiveSession, tracks: list[Stream]) -> Restream:
+        """The session's pushes, started for its enabled destinations (blocking: the reader's thread)."""
+        restream = Restream(self.runtime, session.stream_id, tracks)
+        session.restream = restream
+        restream.reconcile()
+        return restream
+
+    def nudge_restream(self, stream_id: str) -> None:
+        """The stream's destinations changed: follow now if a session here pushes it (blocking:
+        call it off the event loop)."""
+        for session in list(self.sessions.values()):
+            if session.stream_id == stream_id and session.restream is not None:
+                session.restream.reconcile()
+
     def sessions_of(self, key: str) -> list[LiveSession]:
         return [session for session in self.sessions.values() if session.stream_key == key]
 
@@ -209,6 +228,8 @@ class LiveNode:
             await session.disconnect()
         finally:
             await asyncio.to_thread(session.recorder.close)
+            if session.restream is not None:
+                await asyncio.to_thread(session.restream.stop)
 
     def _await_reconnect(self, stream_id: str, end_s: float) -> None:
         earlier = self._continuations.get(stream_id)  # a reconnect that failed: its grace starts anew
@@ -265,6 +286,9 @@ class LiveNode:
                     continue
                 health: dict[str, float | int] = dict(session.recorder.health().to_json())
                 health |= await session.transport_health()
+                if session.restream is not None:
+                    await asyncio.to_thread(session.restream.reconcile)
+                    health |= session.restream.summary()
                 await asyncio.to_thread(self._store_health, session.stream_id, health)
 
     def _store_health(self, stream_id: str, health: dict[str, float | int]) -> None:

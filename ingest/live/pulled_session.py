@@ -69,9 +69,11 @@ class PulledSession(LiveSession):
             with self.open_input() as container:
                 self.opened.set()
                 recorder.add_tracks(list(container.streams))
+                restream = node.start_restream(self, list(container.streams))
                 for packet in container.demux():
                     if self.stopping.is_set():
                         break
+                    restream.feed(packet)  # first: the recorder re-times the packet it takes
                     recorder.write(packet)
                     self.packets += 1
         except (av.FFmpegError, OSError) as exc:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from ingest.assets.models import Asset, AssetState
 from ingest.live.models import LiveState, LiveStream
 from ingest.live.schemas import LiveStreamIn, LiveStreamOut
+from ingest.restream.service import copy_saved
 from shopcast.auth.models import Role
 from shopcast.auth.ownership import get_visible, page_visible
 from shopcast.auth.service import Principal
@@ -59,6 +60,7 @@ def create_stream(session: Session, principal: Principal, body: LiveStreamIn) ->
     )
     session.add(stream)
     session.flush()
+    copy_saved(session, stream.owner_id, stream.id)
     return stream
 
 
@@ -107,6 +109,8 @@ def _booking_stream(session: Session, key: str, now: datetime, settings: Setting
     try:
         with session.begin_nested():
             session.add(stream)
+            session.flush()
+            copy_saved(session, stream.owner_id, stream.id)
     except IntegrityError:
         # Two first publishes at once: both found no stream, the other one's insert won (the key
         # and the booking are unique). Its stream is this key's stream.

@@ -44,6 +44,8 @@ EVENT_TYPES = frozenset(
         "publication.failed",
         "booking.created",
         "booking.cancelled",
+        "destination.connected",
+        "destination.failed",
     }
 )
 

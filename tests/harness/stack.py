@@ -35,6 +35,7 @@ FAST_JOBS_ENV = {
     "SHOPCAST_SIGNIN_FAILURES_PER_ADDRESS": "100000",
     # Receivers in tests listen on loopback; retries come after half a second instead of minutes.
     "SHOPCAST_WEBHOOK_ALLOW_PRIVATE": "1",
+    "SHOPCAST_RESTREAM_ALLOW_PRIVATE": "1",
     "SHOPCAST_WEBHOOK_RETRY_SCHEDULE_S": "0.5,0.5,0.5,0.5,0.5",
     "SHOPCAST_WEBHOOK_RESEND_AFTER_S": "5",
     # WebRTC gathers and advertises loopback only (docs/architecture.md, Live recording)
