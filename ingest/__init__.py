@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from ingest.live.schemas import InstantClipIn
     from ingest.live.srt_probe import srt_answers
     from ingest.live.startup import LiveIngest, start_live_ingest
+    from ingest.restream.metrics import install_restream_collector
 
 # public name: (module, name there)
 _SOURCES: dict[str, tuple[str, str]] = {
@@ -55,6 +56,7 @@ _SOURCES: dict[str, tuple[str, str]] = {
     "srt_answers": ("ingest.live.srt_probe", "srt_answers"),
     "LiveIngest": ("ingest.live.startup", "LiveIngest"),
     "start_live_ingest": ("ingest.live.startup", "start_live_ingest"),
+    "install_restream_collector": ("ingest.restream.metrics", "install_restream_collector"),
 }
 
 __all__ = [
@@ -69,6 +71,7 @@ __all__ = [
     "ThumbnailsOut",
     "get_visible_asset",
     "install_live_collector",
+    "install_restream_collector",
     "instant_clip_source",
     "mark_refused",
     "prepare_engine",

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from ingest import install_live_collector, set_outputs_view, start_live_ingest
+from ingest import install_live_collector, install_restream_collector, set_outputs_view, start_live_ingest
 from ingest import router as ingest_router
 from publisher import router as publisher_router
 from shopcast import __version__
@@ -59,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_job_collector(metrics, runtime.sessions)
     metrics.registry.register(BrokerQueueCollector(settings.effective_broker_url))
     install_live_collector(metrics.registry, runtime.sessions)
+    install_restream_collector(metrics.registry, runtime.sessions)
     configure_celery(settings)
     dispatch.install()
     set_outputs_view(asset_outputs_view)

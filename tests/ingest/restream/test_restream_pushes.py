@@ -17,6 +17,7 @@ from tests.harness.live import new_stream, wait_for
 from tests.harness.media import MediaFactory
 from tests.harness.platforms import platform
 from tests.harness.polling import poll
+from tests.harness.prometheus import scrape, value
 from tests.harness.stack import Stack
 
 
@@ -81,6 +82,16 @@ def test_every_destination_receives_the_show_as_it_was_sent(
         publisher = publish(source, publish_url(stream, ingest), ingest)
         for destination in added:
             _wait_pushing(client, stream["id"], destination["id"])
+        samples = scrape(f"{stack.base_url}/metrics")
+        assert all(value(samples, "shopcast_restream_kbps", destination_id=d["id"]) > 500 for d in added)
+        health = poll(
+            lambda: client.get(f"/v1/live-streams/{stream['id']}").json()["health"] or {},
+            lambda seen: seen.get("restream_destinations") == 2,
+            timeout_s=10,
+            interval_s=0.5,
+            what="the stream's health counting its two pushes",
+        )
+        assert health["restream_kbps"] > 1000, health
         assert publisher.wait(timeout=60) == 0
         wait_for(client, f"/v1/live-streams/{stream['id']}", "asset_id", timeout=60)
         ended = [_destination(client, stream["id"], d["id"]) for d in added]
