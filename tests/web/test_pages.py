@@ -17,7 +17,8 @@ _LOOKUP = re.compile(r"""\bt\(\s*["']([a-z_]+\.[a-z_.]+)["']""")
 _BUILT_KEYS = {"state.": ("uploading", "processing", "ready", "rejected", "failed", "queued", "running",
                           "succeeded", "rendering", "delivering", "delivered"),
                "role.": ("creator", "pd", "partner", "admin"),
-               "live.state.": ("idle", "connecting", "live", "ended", "failed")}  # fmt: skip
+               "live.state.": ("idle", "connecting", "live", "ended", "failed"),
+               "destination.state.": ("idle", "connecting", "live", "retrying", "failed")}  # fmt: skip
 
 
 def test_both_languages_have_every_message_the_pages_use() -> None:

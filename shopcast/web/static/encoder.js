@@ -1,6 +1,7 @@
 // The go-live page's encoder panel: the RTMP server, stream key and SRT URL that OBS, PRISM or a
 // hardware encoder take, with copy buttons, and the stream's state as the encoder connects.
 import { api, formatTime, listAll, showError, t } from "./app.js";
+import { followDestinations, refreshDestinations } from "./destinations.js";
 
 const POLL_MS = 2000;
 const panel = document.getElementById("encoder-settings");
@@ -51,7 +52,10 @@ function showStream(stream) {
 
 async function watch() {
   try {
-    showStream(await streamOf(watching));
+    const stream = await streamOf(watching);
+    showStream(stream);
+    followDestinations(stream?.id ?? null);
+    await refreshDestinations();
   } catch (error) {
     showError(error);
   }

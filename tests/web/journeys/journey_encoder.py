@@ -1,6 +1,7 @@
 """A creator who streams from OBS: the go-live page shows the RTMP server, stream key and SRT URL to
 copy; FFmpeg, publishing what was shown, makes the page say the stream is live over RTMP, and a
-second encoder on the same key is turned away with the reason on the page."""
+second encoder on the same key is turned away with the reason on the page. A shopping platform added
+on the page as a restream destination goes live with the show."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from playwright.sync_api import expect
 
 from tests.harness.encoders import encoder_source, publish, refused
 from tests.harness.media import MediaFactory
+from tests.harness.platforms import platform
 from tests.harness.stack import Stack
 from tests.web.journeys.browser import PASSWORD, Browser, ready, snapshot
 
@@ -40,6 +42,13 @@ def test_creator_copies_the_encoder_settings_and_sees_the_encoder_go_live(
         expect(state).to_have_text("live over RTMP")
         refused(publish(source, srt, "srt"))  # the key is busy, whatever the protocol
         expect(page.locator("#encoder-refused")).to_contain_text("already live", timeout=15_000)
+        shop = platform("rtmp", web_media.folder)
+        page.get_by_label("Platform", exact=True).fill("Our mall")
+        page.get_by_label("Its RTMP(S) or SRT URL, with the stream key").fill(shop.url)
+        page.get_by_role("button", name="Add").click()
+        pushed = page.locator("#destinations li", has_text="Our mall")
+        expect(pushed.locator("[data-state]")).to_have_attribute("data-state", "live", timeout=20_000)
+        expect(pushed).not_to_contain_text("platform-secret-key-1234")  # the key is shown masked
         snapshot(page, "encoder-live")
     finally:
         encoder.kill()
