@@ -115,6 +115,10 @@ def _rtmp_block(settings: Settings) -> str:
         "  server {\n"
         f"    listen {_listen(settings, settings.rtmp_port)};\n"
         "    chunk_size 4096;\n"
+        "    # nginx drops frames for a reader that falls behind by its whole queue (256 messages,\n"
+        "    # about 3 s of a 2.5 Mb/s stream): a busy API gets a minute before that happens\n"
+        "    out_queue 8192;\n"
+        "    out_cork 64;\n"
         "    notify_method post;\n"
         "    netcall_timeout 10s;\n"
         f"    application {RTMP_APP} {{\n"
@@ -122,6 +126,7 @@ def _rtmp_block(settings: Settings) -> str:
         "      record off;\n"
         "      # a reader may subscribe before its publisher is let in: nothing is lost at the start\n"
         "      idle_streams on;\n"
+
         f"      on_publish {base}/publish?token={token};\n"
         f"      on_publish_done {base}/publish_done?token={token};\n"
         f"      on_play {base}/play?token={token};\n"
