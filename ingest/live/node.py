@@ -24,6 +24,7 @@ from ingest.live.clips import LiveView
 from ingest.live.handoff import hand_off, recording_dir, recover_orphans
 from ingest.live.recording_index import RecordingPlace, StreamHealth
 from ingest.live.segment_reader import next_sequence
+from ingest.restream import service as restream_service
 from ingest.restream.fanout import Restream
 from shopcast.db import transaction, utcnow
 from shopcast.errors import Conflict
@@ -74,6 +75,10 @@ class LiveSession:
 
     async def transport_health(self) -> dict[str, float | int]:
         return {}
+
+    def begin_restream(self, node: LiveNode) -> None:
+        """Start pushing to the stream's destinations, for sessions that do not do so by themselves
+        as they open (WHIP's, which need a bridge to AAC); blocking."""
 
 
 @dataclass
@@ -180,11 +185,22 @@ class LiveNode:
         return restream
 
     def nudge_restream(self, stream_id: str) -> None:
-        """The stream's destinations changed: follow now if a session here pushes it (blocking:
-        call it off the event loop)."""
+        """The stream's destinations changed: follow now if a session here has it (blocking: call it
+        off the event loop)."""
         for session in list(self.sessions.values()):
-            if session.stream_id == stream_id and session.restream is not None:
-                session.restream.reconcile()
+            if session.stream_id == stream_id:
+                self.follow_restream(session)
+
+    def follow_restream(self, session: LiveSession) -> None:
+        """Reconcile the session's pushes, or begin them if it has none and should (blocking)."""
+        if session.restream is not None:
+            session.restream.reconcile()
+        elif self._wants_restream(session.stream_id):
+            session.begin_restream(self)
+
+    def _wants_restream(self, stream_id: str) -> bool:
+        with transaction(self.runtime.sessions) as db:
+            return restream_service.has_enabled(db, stream_id)
 
     def sessions_of(self, key: str) -> list[LiveSession]:
         return [session for session in self.sessions.values() if session.stream_key == key]
@@ -286,8 +302,8 @@ class LiveNode:
                     continue
                 health: dict[str, float | int] = dict(session.recorder.health().to_json())
                 health |= await session.transport_health()
+                await asyncio.to_thread(self.follow_restream, session)
                 if session.restream is not None:
-                    await asyncio.to_thread(session.restream.reconcile)
                     health |= session.restream.summary()
                 await asyncio.to_thread(self._store_health, session.stream_id, health)
 

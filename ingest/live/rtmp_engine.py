@@ -126,7 +126,6 @@ def _rtmp_block(settings: Settings) -> str:
         "      record off;\n"
         "      # a reader may subscribe before its publisher is let in: nothing is lost at the start\n"
         "      idle_streams on;\n"
-
         f"      on_publish {base}/publish?token={token};\n"
         f"      on_publish_done {base}/publish_done?token={token};\n"
         f"      on_play {base}/play?token={token};\n"

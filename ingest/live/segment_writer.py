@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Literal
+from typing import IO, Literal
 
 import av
 from av.container import OutputContainer
@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 TrackKind = Literal["audio", "video"]
 VideoCodec = Literal["h264", "vp8"]
+FrameTap = Callable[[TrackKind, float, float, bytes, bool], None]
 
 _KEYFRAME_REQUEST_EVERY_S = 1.0
 # Frames held while waiting for sender reports: past this, tracks are aligned by first arrival.
@@ -92,11 +93,15 @@ class _TrackClock:
     last_ticks: int = -1
 
 
-class _Segment:
-    def __init__(self, path: Path, video_codec: VideoCodec | None, size: tuple[int, int] | None) -> None:
+class FrameMuxer:
+    """WHIP's encoded frames into a container: a file of the recording, or a pipe (restream's
+    bridge). Packets are flushed as they are muxed."""
+
+    def __init__(
+        self, target: str | IO[bytes], video_codec: VideoCodec | None, size: tuple[int, int] | None
+    ) -> None:
         kind = "mpegts" if video_codec in ("h264", None) else "matroska"
-        self.path = path
-        self.container: OutputContainer = av.open(str(path), "w", format=kind, options={"flush_packets": "1"})
+        self.container: OutputContainer = av.open(target, "w", format=kind, options={"flush_packets": "1"})
         self.streams: dict[TrackKind, Stream] = {}
         if video_codec is not None:
             width, height = size or (0, 0)
@@ -108,10 +113,6 @@ class _Segment:
         audio = self.container.add_stream("libopus", rate=48000, layout="stereo")
         audio.time_base = Fraction(1, 48000)
         self.streams["audio"] = audio
-        self.size = size
-        self.start_s: float | None = None
-        self.end_s = 0.0
-        self.parameter_sets = b""
 
     def write(self, kind: TrackKind, at_s: float, duration_s: float, data: bytes, keyframe: bool) -> None:
         stream = self.streams[kind]
@@ -124,11 +125,24 @@ class _Segment:
         packet.duration = round(duration_s * rate)
         packet.is_keyframe = keyframe
         self.container.mux(packet)
-        self.start_s = at_s if self.start_s is None else min(self.start_s, at_s)
-        self.end_s = max(self.end_s, at_s + duration_s)
 
     def close(self) -> None:
         self.container.close()
+
+
+class _Segment(FrameMuxer):
+    def __init__(self, path: Path, video_codec: VideoCodec | None, size: tuple[int, int] | None) -> None:
+        super().__init__(str(path), video_codec, size)
+        self.path = path
+        self.size = size
+        self.start_s: float | None = None
+        self.end_s = 0.0
+        self.parameter_sets = b""
+
+    def write(self, kind: TrackKind, at_s: float, duration_s: float, data: bytes, keyframe: bool) -> None:
+        super().write(kind, at_s, duration_s, data, keyframe)
+        self.start_s = at_s if self.start_s is None else min(self.start_s, at_s)
+        self.end_s = max(self.end_s, at_s + duration_s)
 
 
 class LiveRecorder:
@@ -171,6 +185,9 @@ class LiveRecorder:
         self.last_arrival: float | None = None
         self.end_s = base_s
         self.closed = False
+        # sees every frame the recording took, on the recording's timeline (restream's bridge);
+        # called under the recorder's lock, so it must not block
+        self.tap: FrameTap | None = None
 
     # --- called from receiver threads and the event loop -------------------------------------
 
@@ -323,6 +340,8 @@ class LiveRecorder:
             log.warning("live recording %s: dropped a %s frame: %s", self.directory.name, kind, exc)
             return
         self.end_s = max(self.end_s, at_s + duration_s)
+        if self.tap is not None:
+            self.tap(kind, at_s, duration_s, data, keyframe)
 
     def _close_segment(self) -> None:
         segment, self._segment = self._segment, None

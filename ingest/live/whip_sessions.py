@@ -21,6 +21,9 @@ from ingest.live import tap as live_tap
 from ingest.live.node import Ingest, LiveNode, LiveSession
 from ingest.live.segment_writer import LiveRecorder, TrackKind, VideoCodec
 from ingest.live.whip_offer import VIDEO_CODECS, InvalidOffer, Offer, UnsupportedOffer
+from ingest.restream.service import refuse_all
+from ingest.restream.whip_bridge import WhipBridge
+from shopcast.db import transaction
 from shopcast.errors import NotFound
 from shopcast.ids import new_id
 
@@ -50,6 +53,7 @@ class WhipSession(LiveSession):
     pc: RTCPeerConnection = field(kw_only=True, repr=False)
     etag: str = field(default_factory=lambda: '"' + secrets.token_hex(8) + '"', kw_only=True)
     ingest: Ingest = field(default="whip", init=False)
+    bridge: WhipBridge | None = field(default=None, kw_only=True, repr=False)
 
     async def disconnect(self) -> None:
         receivers = [t.receiver for t in self.pc.getTransceivers()]
@@ -57,6 +61,22 @@ class WhipSession(LiveSession):
         for receiver in receivers:
             if receiver.track is not None:
                 live_tap.detach(receiver)
+        if self.bridge is not None:
+            await asyncio.to_thread(self.bridge.stop)
+
+    def begin_restream(self, node: LiveNode) -> None:
+        recorder = self.recorder
+        assert isinstance(recorder, LiveRecorder)
+        if self.bridge is not None or self.ended:
+            return
+        if recorder.video_codec != "h264":
+            with transaction(node.runtime.sessions) as db:
+                refuse_all(
+                    db, self.stream_id, "RTMP and SRT carry H.264: publish H.264 over WHIP to restream"
+                )
+            return
+        self.bridge = WhipBridge(node, self)
+        recorder.tap = self.bridge.tap
 
     async def transport_health(self) -> dict[str, float | int]:
         return {"packets_lost": await _packets_lost(self.pc)}
@@ -95,6 +115,7 @@ class WhipIngest:
             await self.node.abandon(session)
             raise
         session.pc.on("connectionstatechange", lambda: self._connection_changed(session))
+        await asyncio.to_thread(self.node.follow_restream, session)
         return session, answer
 
     def end(self, session_id: str, key: str) -> None:

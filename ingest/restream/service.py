@@ -181,6 +181,18 @@ def _announce(session: Session, row: Destination, before: PushState) -> None:
         emit(session, "destination.failed", owner_id=row.owner_id, subject_id=row.id, data=data)
 
 
+def has_enabled(session: Session, stream_id: str) -> bool:
+    query = select(Destination.id).where(Destination.stream_id == stream_id, Destination.enabled.is_(True))
+    return session.scalar(query.limit(1)) is not None
+
+
+def refuse_all(session: Session, stream_id: str, reason: str) -> None:
+    """The stream cannot be pushed anywhere as it is (a codec RTMP and SRT cannot carry)."""
+    query = select(Destination.id).where(Destination.stream_id == stream_id, Destination.enabled.is_(True))
+    for destination_id in list(session.scalars(query)):
+        record_push(session, destination_id, PushState.failed, error=reason)
+
+
 def record_rate(session: Session, destination_id: str, kbps: float) -> None:
     session.execute(update(Destination).where(Destination.id == destination_id).values(kbps=round(kbps, 1)))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from fractions import Fraction
@@ -116,13 +116,26 @@ def flash_times(path: Path) -> list[float]:
     return times
 
 
+def _decodable(packets: Iterator[av.Packet[Any]]) -> Iterator[av.AudioFrame]:
+    """The frames of the packets that decode: a file whose sender hung up mid-packet (an SRT peer
+    does) ends with a torn one, which is not the sync being measured."""
+    for packet in packets:
+        try:
+            decoded = packet.decode()
+        except av.error.InvalidDataError:
+            continue
+        for frame in decoded:
+            if isinstance(frame, av.AudioFrame):
+                yield frame
+
+
 def beep_times(path: Path) -> list[float]:
     """When the loud 1 kHz beeps start (speech is mixed 15 dB lower)."""
     times: list[float] = []
     quiet_until = -1.0
     with av.open(str(path)) as container:
         stream = container.streams.audio[0]
-        for frame in container.decode(stream):
+        for frame in _decodable(container.demux(stream)):
             if frame.time is None:
                 continue
             samples = frame.to_ndarray()

@@ -9,15 +9,18 @@ from typing import Any
 
 import av
 import httpx
+import psutil
 import pytest
 
 from tests.harness.encoders import encoder_source, packet_counts, publish, publish_url
 from tests.harness.events import event_count
-from tests.harness.live import new_stream, wait_for
+from tests.harness.live import av_offsets, marked_source, new_stream, wait_for
+from tests.harness.live import publish as publish_whip
 from tests.harness.media import MediaFactory
 from tests.harness.platforms import platform
 from tests.harness.polling import poll
 from tests.harness.prometheus import scrape, value
+from tests.harness.speech import SpeechFactory
 from tests.harness.stack import Stack
 
 
@@ -142,3 +145,36 @@ def test_a_destination_that_drops_is_retried_and_gets_the_rest_of_the_show(
     assert packet_counts(steady.finish(), 19)["video"] >= 19 * 30 - 2
     assert event_count(stack, flaky["id"], "destination.failed") >= 1
     assert event_count(stack, flaky["id"], "destination.connected") >= 2
+
+
+@pytest.fixture(scope="module")
+def speech(tmp_path_factory: pytest.TempPathFactory) -> SpeechFactory:
+    return SpeechFactory(tmp_path_factory.mktemp("speech"))
+
+
+def test_a_whip_show_reaches_rtmp_with_its_opus_encoded_to_aac_once(
+    stack: Stack, media: MediaFactory, speech: SpeechFactory, tmp_path: Path
+) -> None:
+    source = marked_source(media.folder, speech, seconds=10, size="640x360")
+    receivers = [platform("rtmp", tmp_path), platform("srt", tmp_path)]
+    with _creator(stack) as client:
+        stream = new_stream(client, "from the browser to the platforms")
+        added = [_add(client, stream["id"], r.protocol, r.url) for r in receivers]
+        publisher = publish_whip(source, stream["whip_url"], stream["stream_key"])
+        for destination in added:
+            _wait_pushing(client, stream["id"], destination["id"])
+        assert publisher.wait(timeout=60) == 0
+        wait_for(client, f"/v1/live-streams/{stream['id']}", "asset_id", timeout=60)
+    api = psutil.Process(stack.processes["api"].pid)
+    bridges = [p for p in api.children(recursive=True) if "pipe:0" in p.cmdline()]
+    assert bridges == [], "the bridge's FFmpeg ended with the session"
+    for receiver in receivers:
+        received = receiver.finish()
+        with av.open(str(received)) as container:
+            codecs = {s.type: s.codec_context.name for s in container.streams}
+        assert codecs == {"video": "h264", "audio": "aac"}, codecs
+        counts = packet_counts(received)
+        assert counts["video"] >= 9 * 30, counts  # the picture copied frame for frame
+        offsets = av_offsets(received)
+        assert offsets, "the flashes and beeps are there"
+        assert all(abs(offset) < 0.1 for offset in offsets), offsets
