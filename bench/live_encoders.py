@@ -84,7 +84,7 @@ def encoder_source(folder: Path) -> Path:
 
 
 @dataclass
-class _Server:
+class LoopbackServer:
     base: str
     runtime: Runtime
     token: str
@@ -101,7 +101,7 @@ class _Server:
 
 
 @contextmanager
-def _server(folder: Path) -> Iterator[_Server]:
+def serve_on_loopback(folder: Path) -> Iterator[LoopbackServer]:
     """The API and the RTMP engine on loopback, with RTMP and SRT on ports of their own."""
     port = free_port()
     env = {
@@ -112,6 +112,8 @@ def _server(folder: Path) -> Iterator[_Server]:
         "SHOPCAST_SRT_PORTS": str(free_udp_port()),
         "SHOPCAST_LIVE_LISTEN_HOST": "127.0.0.1",
         "SHOPCAST_RATE_LIMIT_BURST": "100000",
+        "SHOPCAST_WEBRTC_HOSTS": "127.0.0.1",
+        "SHOPCAST_RESTREAM_ALLOW_PRIVATE": "1",  # the destinations are on loopback too
         "SHOPCAST_DEV": "1",  # the placeholder secret is fine for a loopback bench
     }
     folder.mkdir(parents=True)
@@ -129,7 +131,7 @@ def _server(folder: Path) -> Iterator[_Server]:
     try:
         wait_until_up(f"http://127.0.0.1:{port}/healthz")
         time.sleep(1)  # nginx binds within a moment of starting
-        yield _Server(f"http://127.0.0.1:{port}", runtime, token, [api, engine])
+        yield LoopbackServer(f"http://127.0.0.1:{port}", runtime, token, [api, engine])
     finally:
         for process in (engine, api):
             process.terminate()
@@ -204,7 +206,7 @@ class _Bytes:
 
 
 def encoder_step(protocol: str, folder: Path, source: Path, streams: int, seconds: int) -> EncoderStep:
-    with _server(folder / f"{protocol}_{streams}") as server:
+    with serve_on_loopback(folder / f"{protocol}_{streams}") as server:
         client = httpx.Client(
             base_url=server.base, headers={"Authorization": f"Bearer {server.token}"}, timeout=30
         )
