@@ -201,7 +201,7 @@ def all_idle(session: Session, stream_id: str) -> None:
     """The stream is no longer pushed anywhere (it ended, or its session dropped)."""
     session.execute(
         update(Destination)
-        .where(Destination.stream_id == stream_id, Destination.state.is_not(PushState.failed))
+        .where(Destination.stream_id == stream_id, Destination.state != PushState.failed)
         .values(state=PushState.idle, kbps=None, live_since=None)
     )
 
