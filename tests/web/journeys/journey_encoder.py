@@ -35,6 +35,7 @@ def test_creator_copies_the_encoder_settings_and_sees_the_encoder_go_live(
 
     source = encoder_source(web_media.folder, 12, size="640x360", bitrate="800k")
     encoder = publish(source, f"{server.input_value()}/{key}", "rtmp")
+    shop = platform("rtmp", web_media.folder)
     try:
         state = page.locator("#encoder-state")
         expect(state).to_have_attribute("data-state", "live", timeout=30_000)
@@ -42,7 +43,6 @@ def test_creator_copies_the_encoder_settings_and_sees_the_encoder_go_live(
         expect(state).to_have_text("live over RTMP")
         refused(publish(source, srt, "srt"))  # the key is busy, whatever the protocol
         expect(page.locator("#encoder-refused")).to_contain_text("already live", timeout=15_000)
-        shop = platform("rtmp", web_media.folder)
         page.get_by_label("Platform", exact=True).fill("Our mall")
         page.get_by_label("Its RTMP(S) or SRT URL, with the stream key").fill(shop.url)
         page.get_by_role("button", name="Add").click()
@@ -53,3 +53,4 @@ def test_creator_copies_the_encoder_settings_and_sees_the_encoder_go_live(
     finally:
         encoder.kill()
         encoder.wait()
+        shop.kill()
