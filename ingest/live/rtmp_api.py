@@ -8,9 +8,11 @@ nginx sends the fields form-encoded; any answer but 2xx refuses the publisher or
 from __future__ import annotations
 
 import hmac
+from dataclasses import dataclass
+from typing import Annotated
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from ingest.live.rtmp_engine import CALLBACK_PATH, callback_token
 from ingest.live.rtmp_sessions import RtmpIngest
@@ -21,60 +23,64 @@ router = APIRouter(prefix=CALLBACK_PATH, include_in_schema=False)
 _MAX_FORM_BYTES = 16 * 1024
 
 
-def _ingest(request: Request, token: str) -> RtmpIngest:
+@dataclass(frozen=True)
+class Callback:
+    """One of nginx's calls: this process's RTMP ingest and the fields nginx sent."""
+
+    ingest: RtmpIngest
+    fields: dict[str, str]
+
+    def field(self, name: str) -> str:
+        return self.fields.get(name, "")
+
+
+async def callback(request: Request, token: str = Query("", max_length=100)) -> Callback:
+    """The engine's call, once its token is checked: 401 for another token, 404 when RTMP is off
+    here or the call is for another application."""
     settings = request.app.state.runtime.settings
     if not hmac.compare_digest(token.encode(), callback_token(settings).encode()):
         raise Unauthorized("not the RTMP engine's callback token", code="invalid_token")
     ingest: RtmpIngest | None = getattr(request.app.state, "rtmp", None)
     if ingest is None:
         raise NotFound("RTMP ingest is off in this process")
-    return ingest
-
-
-async def _fields(request: Request) -> dict[str, str]:
     body = await request.body()
     if len(body) > _MAX_FORM_BYTES:
         raise ValidationFailed("the callback's form is too long")
     fields = {name: values[0] for name, values in parse_qs(body.decode("utf-8", "replace")).items()}
     if fields.get("app") != RTMP_APP:
         raise NotFound(f"only the /{RTMP_APP} application takes streams")
-    return fields
+    return Callback(ingest, fields)
+
+
+Call = Annotated[Callback, Depends(callback)]
 
 
 @router.post("/publish")
-async def on_publish(request: Request, token: str = Query("", max_length=100)) -> Response:
+async def on_publish(call: Call) -> Response:
     """2xx lets the publisher in (its reader is subscribed by then); 401/403/409 refuse it."""
-    ingest = _ingest(request, token)
-    fields = await _fields(request)
-    await ingest.publish(fields.get("name", ""), fields.get("clientid", ""))
+    await call.ingest.publish(call.field("name"), call.field("clientid"))
     return Response(status_code=204)
 
 
 @router.post("/play")
-async def on_play(request: Request, token: str = Query("", max_length=100)) -> Response:
+async def on_play(call: Call) -> Response:
     """Only a reader of this node may play, and only the stream it was started for."""
-    ingest = _ingest(request, token)
-    fields = await _fields(request)
-    if not ingest.play(fields.get("reader", ""), fields.get("clientid", "")):
+    if not call.ingest.play(call.field("reader"), call.field("clientid"), call.field("name")):
         raise Forbidden("playing from the RTMP engine is for Shopcast's own readers")
     return Response(status_code=204)
 
 
 @router.post("/publish_done")
-async def on_publish_done(request: Request, token: str = Query("", max_length=100)) -> Response:
-    ingest = _ingest(request, token)
-    fields = await _fields(request)
-    await ingest.publish_done(fields.get("name", ""), fields.get("clientid", ""))
+async def on_publish_done(call: Call) -> Response:
+    await call.ingest.publish_done(call.field("name"), call.field("clientid"))
     return Response(status_code=204)
 
 
 @router.post("/update")
-async def on_update(request: Request, token: str = Query("", max_length=100)) -> Response:
+async def on_update(call: Call) -> Response:
     """Every few seconds for each client: a publisher that no session of this node records is let go."""
-    ingest = _ingest(request, token)
-    fields = await _fields(request)
-    if fields.get("call") == "update_publish" and not ingest.recording(
-        fields.get("name", ""), fields.get("clientid", "")
+    if call.field("call") == "update_publish" and not call.ingest.recording(
+        call.field("name"), call.field("clientid")
     ):
         raise NotFound("nothing records this publisher any more; it should reconnect")
     return Response(status_code=204)

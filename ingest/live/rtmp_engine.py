@@ -103,7 +103,8 @@ def _control_block(folder: Path, socket: Path) -> str:
         "http {\n  access_log off;\n"
         f"{temps}\n"
         f"  server {{\n    listen unix:{socket};\n"
-        "    location /control { rtmp_control all; }\n  }\n}"
+        "    location /control { rtmp_control all; }\n"
+        "    location /stat { rtmp_stat all; }\n  }\n}"
     )
 
 

@@ -14,6 +14,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 from urllib.parse import quote
+from xml.etree import ElementTree
 
 import av
 import httpx
@@ -34,6 +35,8 @@ log = logging.getLogger(__name__)
 
 # How long nginx's `on_publish` waits for the reader to subscribe before the publisher is refused.
 SUBSCRIBE_WAIT_S = 5.0
+_JOIN_POLL_S = 0.02
+_DRAINED_AFTER_S = 0.5
 
 
 class EngineUnavailable(ShopcastError):
@@ -86,7 +89,11 @@ class RtmpIngest:
         try:
             await self.node.go_live(session)
             session.start(self.node)
-            session.reader_client = await asyncio.wait_for(subscribed, SUBSCRIBE_WAIT_S)
+            reader: str = await asyncio.wait_for(subscribed, SUBSCRIBE_WAIT_S)
+            session.reader_client = reader
+            # nginx may read this answer before its own answer to on_play: the publisher must not be
+            # let in until the reader has really joined the stream, or its first frames go unread
+            await asyncio.wait_for(self._joined(key, reader), SUBSCRIBE_WAIT_S)
         except TimeoutError:
             await self.node.abandon(session)
             raise EngineUnavailable("the RTMP engine did not let this server read the stream") from None
@@ -97,19 +104,30 @@ class RtmpIngest:
             self._subscribing.pop(session.id, None)
         return session
 
-    def play(self, reader: str, client_id: str) -> bool:
-        """nginx asks whether a client may play: only this node's readers, each once."""
+    def play(self, reader: str, client_id: str, key: str) -> bool:
+        """nginx asks whether a client may play: only this node's readers, each once, and each only
+        the stream it was started for."""
         waiting = self._subscribing.get(reader)
-        if waiting is None or waiting.done():
+        session = self.node.sessions.get(reader)
+        if waiting is None or waiting.done() or session is None or session.stream_key != key:
             return False
         waiting.set_result(client_id)
         return True
 
     async def publish_done(self, key: str, client_id: str) -> None:
-        """The publisher's connection ended (it stopped, or it dropped): wait the grace for it."""
+        """The publisher's connection ended (it stopped, or it dropped): once the reader has read
+        what nginx had already sent it, the session ends and the grace for a reconnect begins."""
         for session in self.node.sessions_of(key):
             if isinstance(session, RtmpSession) and session.publisher_client == client_id:
+                await _drained(session)
                 await self.node.dropped(session)
+
+    async def _joined(self, key: str, client_id: str) -> None:
+        """Until nginx's statistics list the client among the stream's."""
+        transport = httpx.AsyncHTTPTransport(uds=str(control_socket(self.settings)))
+        async with httpx.AsyncClient(transport=transport, timeout=5) as client:
+            while not _listed(await client.get("http://nginx/stat"), key, client_id):
+                await asyncio.sleep(_JOIN_POLL_S)
 
     def recording(self, key: str, client_id: str) -> bool:
         """Whether a session of this node records the publisher `client_id` of `key`."""
@@ -128,6 +146,24 @@ class RtmpIngest:
         log.info("RTMP publisher of key %s... refused: %s", key[:6], refused.code)
         with transaction(self.node.runtime.sessions) as db:
             live_service.record_refusal(db, key, "rtmp", refused)
+
+
+async def _drained(session: RtmpSession) -> None:
+    """Until the reader has had nothing for a moment (at most a few seconds): the last frames are
+    still on their way to it when nginx says its publisher has gone."""
+    waited = 0.0
+    while session.recorder.silent_for_s() < _DRAINED_AFTER_S and waited < SUBSCRIBE_WAIT_S:
+        await asyncio.sleep(_JOIN_POLL_S * 5)
+        waited += _JOIN_POLL_S * 5
+
+
+def _listed(answer: httpx.Response, key: str, client_id: str) -> bool:
+    """Whether nginx's statistics (its own XML, over its private socket) list `client_id` on `key`."""
+    stats = ElementTree.fromstring(answer.content)  # noqa: S314 - our nginx's output, not input
+    for stream in stats.iter("stream"):
+        if stream.findtext("name") == key:
+            return any(client.findtext("id") == client_id for client in stream.iter("client"))
+    return False
 
 
 def drop_client(settings: Settings, client_id: str) -> None:
