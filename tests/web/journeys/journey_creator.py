@@ -130,7 +130,7 @@ def _live_seconds(page: Page) -> int:
 def _go_live_and_stop(page: Page, browser: Browser, creator: str, booking_id: str, later_id: str) -> float:
     """Live from the booking's key for at least LIVE_S, a second tab refused meanwhile; returns how
     long the page was live as this test measured it."""
-    source = page.get_by_label("Stream key")
+    source = page.get_by_label("Stream key", exact=True)
     source.select_option(later_id)
     expect(page.locator("#live-message")).to_contain_text("15 minutes before to 15 minutes after")
     expect(page.get_by_role("button", name="Go live")).to_be_disabled()
@@ -160,7 +160,7 @@ def _a_second_publisher_is_refused(browser: Browser, creator: str, booking_id: s
     second = browser.open_signed_in("web-creator")
     second.get_by_role("navigation").get_by_role("link", name="Go live").click()
     ready(second)
-    second.get_by_label("Stream key").select_option(booking_id)
+    second.get_by_label("Stream key", exact=True).select_option(booking_id)
     second.get_by_role("button", name="Go live").click()
     expect(second.locator("#live-message")).to_have_text(
         "This stream is already live from another publisher."
