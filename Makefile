@@ -54,7 +54,7 @@ run: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy shopcast ingest transcode publisher studio_booking tests bench
+	$(BIN)/mypy shopcast ingest transcode publisher studio_booking commerce tests bench
 	$(BIN)/lint-imports
 
 test: install lint

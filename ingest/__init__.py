@@ -19,14 +19,16 @@ if TYPE_CHECKING:
     from ingest.assets.outputs import AssetOutputs, set_outputs_view
     from ingest.assets.schemas import SubtitleOut, ThumbnailsOut
     from ingest.assets.service import get_visible as get_visible_asset
-    from ingest.assets.service import mark_refused, record_loudness, source_of
+    from ingest.assets.service import mark_refused, products_of, record_loudness, replace_products, source_of
     from ingest.live.clips import ClipSource, LiveView, instant_clip_source
     from ingest.live.libsrt import available as srt_available
     from ingest.live.metrics import install_live_collector
     from ingest.live.node import LiveNode
+    from ingest.live.pins_view import PinMark, set_pins_view
     from ingest.live.rtmp_engine import RtmpEngine, prepare_engine
     from ingest.live.rtmp_engine import missing_parts as rtmp_missing_parts
     from ingest.live.schemas import InstantClipIn
+    from ingest.live.service import LiveStreamFacts, live_stream_facts
     from ingest.live.srt_probe import srt_answers
     from ingest.live.startup import LiveIngest, start_live_ingest
     from ingest.restream.metrics import install_restream_collector
@@ -43,6 +45,12 @@ _SOURCES: dict[str, tuple[str, str]] = {
     "mark_refused": ("ingest.assets.service", "mark_refused"),
     "record_loudness": ("ingest.assets.service", "record_loudness"),
     "source_of": ("ingest.assets.service", "source_of"),
+    "products_of": ("ingest.assets.service", "products_of"),
+    "replace_products": ("ingest.assets.service", "replace_products"),
+    "PinMark": ("ingest.live.pins_view", "PinMark"),
+    "set_pins_view": ("ingest.live.pins_view", "set_pins_view"),
+    "LiveStreamFacts": ("ingest.live.service", "LiveStreamFacts"),
+    "live_stream_facts": ("ingest.live.service", "live_stream_facts"),
     "ClipSource": ("ingest.live.clips", "ClipSource"),
     "LiveView": ("ingest.live.clips", "LiveView"),
     "instant_clip_source": ("ingest.live.clips", "instant_clip_source"),
@@ -65,7 +73,9 @@ __all__ = [
     "InstantClipIn",
     "LiveIngest",
     "LiveNode",
+    "LiveStreamFacts",
     "LiveView",
+    "PinMark",
     "RtmpEngine",
     "SubtitleOut",
     "ThumbnailsOut",
@@ -73,12 +83,16 @@ __all__ = [
     "install_live_collector",
     "install_restream_collector",
     "instant_clip_source",
+    "live_stream_facts",
     "mark_refused",
     "prepare_engine",
+    "products_of",
     "record_loudness",
+    "replace_products",
     "router",
     "rtmp_missing_parts",
     "set_outputs_view",
+    "set_pins_view",
     "source_key",
     "source_of",
     "srt_answers",

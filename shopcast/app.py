@@ -8,7 +8,15 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from ingest import install_live_collector, install_restream_collector, set_outputs_view, start_live_ingest
+from commerce import pin_marks
+from commerce import router as commerce_router
+from ingest import (
+    install_live_collector,
+    install_restream_collector,
+    set_outputs_view,
+    set_pins_view,
+    start_live_ingest,
+)
 from ingest import router as ingest_router
 from publisher import router as publisher_router
 from shopcast import __version__
@@ -63,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     configure_celery(settings)
     dispatch.install()
     set_outputs_view(asset_outputs_view)
+    set_pins_view(pin_marks)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -115,6 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sessions_router)
     app.include_router(transcode_router)
     app.include_router(publisher_router)
+    app.include_router(commerce_router)
     mount_web(app)
     install_setting_limits(app, settings)  # the OpenAPI document states this server's limits
     return app

@@ -1,5 +1,7 @@
 """Every table, imported in one place for Alembic and for tests that build schemas."""
 
+from commerce.catalogue.models import CatalogueProduct
+from commerce.pins.models import ProductPin
 from ingest.assets.models import Asset
 from ingest.live.models import LiveStream
 from ingest.restream.models import Destination, SavedDestination
@@ -22,6 +24,7 @@ __all__ = [
     "Asset",
     "Booking",
     "CalendarFeed",
+    "CatalogueProduct",
     "Channel",
     "ChannelPartner",
     "Clip",
@@ -33,6 +36,7 @@ __all__ = [
     "Job",
     "LiveStream",
     "PdAssignment",
+    "ProductPin",
     "Publication",
     "PublicationReceipt",
     "SavedDestination",

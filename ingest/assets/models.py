@@ -31,6 +31,8 @@ class Asset(Base):
     filename: Mapped[str | None] = mapped_column(String(500))
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     source: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # the product timeline: shopcast.product_entry dicts in time order (a recording's pins, or a PD's)
+    products: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     error_code: Mapped[str | None] = mapped_column(String(64))
     error_message: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -6,13 +6,14 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from pydantic.dataclasses import dataclass
 
 from shopcast.errors import ErrorInfo
 from shopcast.media.loudness import Loudness
 from shopcast.media.rendition import Rendition
 from shopcast.media.source_info import SourceInfo
+from shopcast.product_entry import ProductEntry
 
 
 # The API's names for the probe's types: subclasses, so each field is declared once (in SourceInfo)
@@ -88,4 +89,5 @@ class AssetOut(BaseModel):
     subtitles: list[SubtitleOut]
     thumbnails: ThumbnailsOut
     playback: PlaybackOut
+    products: list[ProductEntry] = Field(default_factory=list, description="the product timeline")
     error: ErrorInfo | None

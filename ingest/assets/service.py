@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,6 +29,7 @@ from shopcast.jobs.pipeline import start_after_probe
 from shopcast.media.loudness import Loudness
 from shopcast.media.rendition import Rendition
 from shopcast.media.source_info import SourceInfo
+from shopcast.product_entry import ProductEntry
 from shopcast.storage import ObjectStore, StagingState
 
 
@@ -88,6 +91,17 @@ def source_of(session: Session, asset_id: str) -> tuple[str, SourceInfo] | None:
     return asset.owner_id, SourceInfo.from_json(asset.source)
 
 
+def products_of(session: Session, asset_id: str) -> list[dict[str, Any]]:
+    """The asset's product timeline (shopcast.product_entry dicts in time order); [] when it is gone."""
+    asset = session.get(Asset, asset_id)
+    return list(asset.products or []) if asset is not None else []
+
+
+def replace_products(asset: Asset, entries: list[dict[str, Any]]) -> None:
+    """Make `entries` (checked by the caller, in time order) the asset's product timeline."""
+    asset.products = entries
+
+
 def mark_refused(session: Session, asset_id: str, code: str, message: str) -> None:
     """A rejection code ends the asset `rejected`; anything else (a crash, a lost worker) `failed`."""
     asset = session.get(Asset, asset_id)
@@ -130,6 +144,7 @@ def to_out(
         subtitles=subtitles or [],
         thumbnails=thumbnails or ThumbnailsOut(),
         playback=PlaybackOut(hls=hls),
+        products=[ProductEntry.model_validate(entry) for entry in asset.products or []],
         error=error_info(asset.error_code, asset.error_message),
     )
 

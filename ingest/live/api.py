@@ -11,6 +11,7 @@ from ingest.live import service as live_service
 from ingest.live.clips import LiveView
 from ingest.live.models import LiveState, LiveStream
 from ingest.live.node import LiveNode
+from ingest.live.pins_view import pins_of
 from ingest.live.preview import preview_playlist, preview_segment, preview_subject
 from ingest.live.schemas import LiveStreamIn, LiveStreamOut
 from shopcast.api.idempotency import RequestIdentity, idempotent_create
@@ -89,10 +90,12 @@ def _preview_dir(request: Request, stream_id: str, token: str) -> LiveView:
 
 
 @router.get("/{stream_id}/preview.m3u8", responses=_ERRORS)
-def live_preview(request: Request, stream_id: StreamId, token: Token = "") -> Response:
-    """Low-latency HLS of the incoming stream for a PD's monitor (H.264 streams), signed like playback."""
+def live_preview(request: Request, session: DbSession, stream_id: StreamId, token: Token = "") -> Response:
+    """Low-latency HLS of the incoming stream for a PD's monitor (H.264 streams), signed like playback;
+    pinned products ride along as `#EXT-X-DATERANGE` tags."""
+    directory = _preview_dir(request, stream_id, token).directory
     # Never ENDLIST while the view exists: a publisher may come back within the grace period.
-    playlist = preview_playlist(_preview_dir(request, stream_id, token).directory, finished=False)
+    playlist = preview_playlist(directory, finished=False, pins=pins_of(session, stream_id))
     if playlist is None:
         raise NotFound("no preview yet: the first segment is still being recorded (or the stream is VP8)")
     return signed_playlist(playlist, token, cache="no-cache")

@@ -16,7 +16,8 @@ from pathlib import Path
 from ingest.assets.models import Asset, AssetState, source_key
 from ingest.assets.service import mark_probed
 from ingest.live.models import LiveState
-from ingest.live.recording_index import INDEX_NAME
+from ingest.live.pins_view import pins_of, pins_on_recording
+from ingest.live.recording_index import INDEX_NAME, read_index
 from ingest.live.schemas import InstantClipIn
 from ingest.live.segment_reader import remux, segment_files
 from ingest.live.service import get_visible_stream
@@ -29,6 +30,7 @@ from shopcast.events.service import emit
 from shopcast.ids import new_id
 from shopcast.jobs.scratch import job_scratch
 from shopcast.media.source_info import SourceInfo
+from shopcast.product_entry import overlapping
 from shopcast.runtime import Runtime
 
 
@@ -97,11 +99,12 @@ def instant_clip_source(
             start, end = _window(body, duration) if duration else (body.in_s or 0.0, body.out_s or 0.0)
             return ClipSource(asset_id, start, end)
     start, end = _window(body, live.recorded_until_s)
-    return _cut_while_live(runtime, owner_id, title, live.directory, start, end)
+    return _cut_while_live(runtime, stream_id, owner_id, title, live.directory, start, end)
 
 
 def _cut_while_live(
     runtime: Runtime,
+    stream_id: str,
     owner_id: str,
     title: str | None,
     directory: Path,
@@ -122,6 +125,9 @@ def _cut_while_live(
         runtime.store.put_file(source_key(asset_id), cut.path, "video/x-matroska")
         size = cut.path.stat().st_size
     with transaction(runtime.sessions) as session:
+        cut_end = cut.start_s + cut.duration_s
+        pinned = pins_on_recording(pins_of(session, stream_id), read_index(directory), until_s=cut_end)
+        products = overlapping(pinned, cut.start_s, cut_end)
         name = f"{title or 'Live'} ({cut.start_s:.1f}-{cut.start_s + cut.duration_s:.1f} s)"
         session.add(
             Asset(
@@ -131,6 +137,7 @@ def _cut_while_live(
                 title=name,
                 filename=f"live-clip-{asset_id}.mkv",
                 size_bytes=size,
+                products=products,
             )
         )
         session.flush()

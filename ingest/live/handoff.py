@@ -11,6 +11,8 @@ import shutil
 from pathlib import Path
 
 from ingest.assets.models import source_key
+from ingest.live.pins_view import pins_of, pins_on_recording
+from ingest.live.recording_index import read_index
 from ingest.live.segment_reader import remux, segment_files
 from ingest.live.service import (
     RecordingFile,
@@ -51,6 +53,10 @@ def hand_off(runtime: Runtime, stream_id: str, publisher: str | None) -> bool:
 
 def _finish(runtime: Runtime, stream_id: str) -> None:
     recording = _store_recording(runtime, recording_dir(runtime, stream_id))
+    if recording is not None:
+        with transaction(runtime.sessions) as session:
+            pins = pins_of(session, stream_id)
+        recording.products.extend(pins_on_recording(pins, read_index(recording_dir(runtime, stream_id))))
     won = False
     try:
         with transaction(runtime.sessions) as session:

@@ -7,11 +7,14 @@ what an HLS media playlist lists. The playlist slides over the last few closed s
 
 from __future__ import annotations
 
-import json
 import math
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from ingest.live.recording_index import INDEX_NAME
+from ingest.live.pins_view import PinMark
+from ingest.live.recording_index import read_index, wall_zero
 
 WINDOW = 6
 
@@ -20,13 +23,13 @@ def preview_subject(stream_id: str) -> str:
     return f"live-preview:{stream_id}"
 
 
-def preview_playlist(directory: Path, finished: bool) -> str | None:
-    """The sliding media playlist, or None when there is nothing (or nothing H.264) to show."""
-    index = directory / INDEX_NAME
-    if not index.exists():
-        return None
-    entries = [json.loads(line) for line in index.read_text().splitlines() if line.strip()]
-    entries = [e for e in entries if str(e["name"]).endswith(".ts")][-WINDOW:]
+def preview_playlist(directory: Path, finished: bool, pins: Sequence[PinMark] = ()) -> str | None:
+    """The sliding media playlist, or None when there is nothing (or nothing H.264) to show.
+
+    Every segment carries its wall clock (`#EXT-X-PROGRAM-DATE-TIME`) and every pin that reaches
+    into the window an `#EXT-X-DATERANGE` of class `com.shopcast.product`, so that a player shows
+    the product card of the moment it plays."""
+    entries = [e for e in read_index(directory) if str(e["name"]).endswith(".ts")][-WINDOW:]
     if not entries:
         return None
     durations = [max(0.001, float(e["end_s"]) - float(e["start_s"])) for e in entries]
@@ -37,11 +40,51 @@ def preview_playlist(directory: Path, finished: bool) -> str | None:
         f"#EXT-X-TARGETDURATION:{math.ceil(max(durations))}",
         f"#EXT-X-MEDIA-SEQUENCE:{first_sequence}",
     ]
+    window_start = _segment_wall(entries[0])
+    lines += [product_daterange(pin) for pin in pins if window_start is None or _reaches(pin, window_start)]
     for entry, duration in zip(entries, durations, strict=True):
+        wall = _segment_wall(entry)
+        if wall is not None:
+            lines.append(f"#EXT-X-PROGRAM-DATE-TIME:{iso_time(wall)}")
         lines += [f"#EXTINF:{duration:.3f},", f"preview/{entry['name']}"]
     if finished:
         lines.append("#EXT-X-ENDLIST")
     return "\n".join(lines) + "\n"
+
+
+def _segment_wall(entry: dict[str, Any]) -> float | None:
+    zero = wall_zero(entry)
+    return zero + float(entry["start_s"]) if zero is not None else None
+
+
+def _reaches(pin: PinMark, moment: float) -> bool:
+    return pin.end_at is None or pin.end_at > moment
+
+
+def iso_time(epoch_s: float) -> str:
+    """An HLS date: ISO 8601 in UTC with milliseconds."""
+    return datetime.fromtimestamp(epoch_s, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def product_daterange(pin: PinMark) -> str:
+    """A pin as HLS timed metadata (RFC 8216bis, EXT-X-DATERANGE; client attributes X-...)."""
+    attributes = [
+        f'ID="{_quoted(pin.id)}"',
+        'CLASS="com.shopcast.product"',
+        f'START-DATE="{iso_time(pin.start_at)}"',
+    ]
+    if pin.end_at is not None:
+        attributes.append(f"DURATION={max(0.0, pin.end_at - pin.start_at):.3f}")
+    for name, key in (("X-SKU", "sku"), ("X-NAME", "name"), ("X-URL", "url"), ("X-PRICE", "price")):
+        value = pin.product.get(key)
+        if value is not None and value != "":
+            attributes.append(f'{name}="{_quoted(str(value))}"')
+    return "#EXT-X-DATERANGE:" + ",".join(attributes)
+
+
+def _quoted(text: str) -> str:
+    """A quoted-string may hold neither a double quote nor a line break."""
+    return " ".join(text.replace('"', "\u201d").split())
 
 
 def preview_segment(directory: Path, name: str) -> Path | None:

@@ -9,24 +9,60 @@ recording's timeline. The preview, instant clips and the hand-off read the direc
 from __future__ import annotations
 
 import json
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 INDEX_NAME = "segments.jsonl"
 HEALTH_WINDOW_S = 5.0
 
 
 def append_to_index(directory: Path, name: str, start_s: float, end_s: float) -> None:
-    """Note a segment that has just been closed (it is whole on disk from now on)."""
-    entry = {"name": name, "start_s": start_s, "end_s": end_s}
+    """Note a segment that has just been closed (it is whole on disk from now on), with the wall
+    clock of its closing: a segment closes when the frame at its `end_s` arrives, so `at - end_s` is
+    the wall time of the recording's zero for this stretch (`wall_zero`)."""
+    entry = {"name": name, "start_s": start_s, "end_s": end_s, "at": round(time.time(), 3)}
     with (directory / INDEX_NAME).open("a") as index:
         index.write(json.dumps(entry) + "\n")
 
 
 def segment_name(sequence: int, suffix: str) -> str:
     return f"{sequence:06d}{suffix}"
+
+
+def read_index(directory: Path) -> list[dict[str, Any]]:
+    """The closed segments, in recording order."""
+    index = directory / INDEX_NAME
+    if not index.exists():
+        return []
+    return [json.loads(line) for line in index.read_text().splitlines() if line.strip()]
+
+
+def wall_zero(entry: dict[str, Any]) -> float | None:
+    """The wall clock (epoch seconds) at which this segment's stretch of the recording began
+    counting from zero; None for entries written before segments noted their closing."""
+    at = entry.get("at")
+    return float(at) - float(entry["end_s"]) if at is not None else None
+
+
+def recording_time(entries: list[dict[str, Any]], wall: float) -> float:
+    """Where a wall-clock moment falls on the recording's timeline: measured from the segment
+    whose wall-clock stretch holds it (or the nearest one), so a publisher's reconnect gap, which
+    the recording skips, does not shift later moments. Clamped to the recording."""
+    best: tuple[float, float] | None = None
+    for entry in entries:
+        zero = wall_zero(entry)
+        if zero is None:
+            continue
+        begin, end = zero + float(entry["start_s"]), zero + float(entry["end_s"])
+        distance = 0.0 if begin <= wall <= end else min(abs(wall - begin), abs(wall - end))
+        if best is None or distance < best[0]:
+            best = (distance, wall - zero)
+    if best is None or not entries:
+        return 0.0
+    return min(max(best[1], float(entries[0]["start_s"])), float(entries[-1]["end_s"]))
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,10 @@ import os
 import re
 import secrets
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -46,6 +47,7 @@ class RecordingFile:
     asset_id: str
     size_bytes: int
     duration_s: float
+    products: list[dict[str, Any]] = field(default_factory=list)  # the pins, on its timeline
 
 
 def create_stream(session: Session, principal: Principal, body: LiveStreamIn) -> LiveStream:
@@ -66,6 +68,23 @@ def create_stream(session: Session, principal: Principal, body: LiveStreamIn) ->
 
 def get_visible_stream(session: Session, principal: Principal, stream_id: str) -> LiveStream:
     return get_visible(session, principal, LiveStream, stream_id, LiveStream.owner_id, "live stream")
+
+
+@dataclass(frozen=True)
+class LiveStreamFacts:
+    """What other domains may know of a stream: whose it is, whether it is live, since when."""
+
+    id: str
+    owner_id: str
+    state: str
+    started_at: datetime | None
+    asset_id: str | None
+
+
+def live_stream_facts(session: Session, principal: Principal, stream_id: str) -> LiveStreamFacts:
+    """A stream `principal` may see; NotFound otherwise."""
+    stream = get_visible_stream(session, principal, stream_id)
+    return LiveStreamFacts(stream.id, stream.owner_id, stream.state.value, stream.started_at, stream.asset_id)
 
 
 def list_visible(session: Session, principal: Principal, limit: int, cursor: str | None) -> list[LiveStream]:
@@ -299,6 +318,7 @@ def _recorded_asset(
         title=stream.title or "Live recording",
         filename=f"live-{stream.id}.mkv",
         size_bytes=recording.size_bytes,
+        products=recording.products,
     )
     session.add(asset)
     session.flush()
