@@ -112,6 +112,8 @@ class Settings(BaseSettings):
 
     # playback
     playback_ttl_s: int = 6 * 3600
+    # the shoppable embed player's links, which malls keep in their pages
+    embed_ttl_s: int = Field(default=30 * 86400, ge=60)
     x264_preset: str = "veryfast"
     # Sources longer than this are encoded as chunks by several workers, then stitched.
     split_above_s: float = Field(default=600.0, gt=0)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from ingest import AssetOutputs, SubtitleOut, ThumbnailsOut
+from shopcast.embed_links import embed_url
 from shopcast.runtime import Runtime
 from transcode.hls.service import playback_view
 from transcode.subtitles.service import subtitles_view
@@ -20,6 +21,7 @@ def asset_outputs_view(session: Session, runtime: Runtime, asset_id: str) -> Ass
     return AssetOutputs(
         renditions=renditions,
         hls=hls,
+        embed=embed_url(runtime.settings, "asset", asset_id) if hls else None,
         thumbnails=ThumbnailsOut(poster_url=poster, storyboard_vtt_url=storyboard),
         subtitles=[SubtitleOut.model_validate(s) for s in subtitles_view(session, runtime, asset_id)],
     )

@@ -44,7 +44,7 @@ def get_asset(request: Request, session: DbSession, user: CurrentUser, asset_id:
 def _out(session: Session, runtime: Runtime, asset: Asset) -> AssetOut:
     outputs = outputs_of(session, runtime, asset.id)
     return assets_service.to_out(
-        session, asset, outputs.renditions, outputs.hls, outputs.thumbnails, outputs.subtitles
+        session, asset, outputs.renditions, outputs.hls, outputs.thumbnails, outputs.subtitles, outputs.embed
     )
 
 

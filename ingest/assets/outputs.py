@@ -22,6 +22,7 @@ from shopcast.runtime import Runtime
 class AssetOutputs:
     renditions: list[Rendition] = field(default_factory=list)
     hls: str | None = None
+    embed: str | None = None
     thumbnails: ThumbnailsOut = field(default_factory=ThumbnailsOut)
     subtitles: list[SubtitleOut] = field(default_factory=list)
 

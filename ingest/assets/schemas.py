@@ -69,6 +69,7 @@ class ThumbnailsOut(BaseModel):
 
 class PlaybackOut(BaseModel):
     hls: str | None = None
+    embed: str | None = Field(default=None, description="the shoppable embed player, signed and expiring")
 
 
 class UploadProgressOut(BaseModel):

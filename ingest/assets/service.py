@@ -126,6 +126,7 @@ def to_out(
     hls: str | None,
     thumbnails: ThumbnailsOut | None = None,
     subtitles: list[SubtitleOut] | None = None,
+    embed: str | None = None,
 ) -> AssetOut:
     """The API shape of an asset; renditions, the playback URL and the thumbnail URLs come from the
     transcode domain."""
@@ -143,7 +144,7 @@ def to_out(
         renditions=[RenditionOut.from_rendition(r) for r in renditions],
         subtitles=subtitles or [],
         thumbnails=thumbnails or ThumbnailsOut(),
-        playback=PlaybackOut(hls=hls),
+        playback=PlaybackOut(hls=hls, embed=embed),
         products=[ProductEntry.model_validate(entry) for entry in asset.products or []],
         error=error_info(asset.error_code, asset.error_message),
     )

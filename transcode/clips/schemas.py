@@ -122,6 +122,7 @@ class ProductOut(BaseModel):
 
 class ClipPlaybackOut(BaseModel):
     hls: str | None = None
+    embed: str | None = None  # the shoppable embed player, signed and expiring
 
 
 @dataclass(frozen=True, kw_only=True)

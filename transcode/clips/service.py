@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from ingest import get_visible_asset, source_of
 from shopcast.auth import ownership
 from shopcast.auth.service import Principal, visible_owner_ids
+from shopcast.embed_links import embed_url
 from shopcast.errors import Conflict, ErrorInfo, error_info
 from shopcast.events.service import emit
 from shopcast.jobs.errors import JobRejected
@@ -200,7 +201,7 @@ def to_out(session: Session, settings: Settings, clip: Clip) -> ClipOut:
             **_edit_view(edit),
             "products": clip.products,
             "progress": 1.0 if clip.state is ClipState.ready else (job.progress if job else 0.0),
-            "playback": {"hls": hls},
+            "playback": {"hls": hls, "embed": embed_url(settings, "clip", clip.id) if hls else None},
             "download_url": download,
             "renditions": [r.to_json() for r in Rendition.all_from_json(clip.renditions)],
             "error": error,
