@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from ingest.live.pins_view import PinMark
 from ingest.live.recording_index import read_index, wall_zero
+from shopcast.media.hls_dateranges import iso_time, product_daterange
 
 WINDOW = 6
 
@@ -41,7 +41,7 @@ def preview_playlist(directory: Path, finished: bool, pins: Sequence[PinMark] = 
         f"#EXT-X-MEDIA-SEQUENCE:{first_sequence}",
     ]
     window_start = _segment_wall(entries[0])
-    lines += [product_daterange(pin) for pin in pins if window_start is None or _reaches(pin, window_start)]
+    lines += [_pin_tag(pin) for pin in pins if window_start is None or _reaches(pin, window_start)]
     for entry, duration in zip(entries, durations, strict=True):
         wall = _segment_wall(entry)
         if wall is not None:
@@ -61,30 +61,9 @@ def _reaches(pin: PinMark, moment: float) -> bool:
     return pin.end_at is None or pin.end_at > moment
 
 
-def iso_time(epoch_s: float) -> str:
-    """An HLS date: ISO 8601 in UTC with milliseconds."""
-    return datetime.fromtimestamp(epoch_s, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def product_daterange(pin: PinMark) -> str:
-    """A pin as HLS timed metadata (RFC 8216bis, EXT-X-DATERANGE; client attributes X-...)."""
-    attributes = [
-        f'ID="{_quoted(pin.id)}"',
-        'CLASS="com.shopcast.product"',
-        f'START-DATE="{iso_time(pin.start_at)}"',
-    ]
-    if pin.end_at is not None:
-        attributes.append(f"DURATION={max(0.0, pin.end_at - pin.start_at):.3f}")
-    for name, key in (("X-SKU", "sku"), ("X-NAME", "name"), ("X-URL", "url"), ("X-PRICE", "price")):
-        value = pin.product.get(key)
-        if value is not None and value != "":
-            attributes.append(f'{name}="{_quoted(str(value))}"')
-    return "#EXT-X-DATERANGE:" + ",".join(attributes)
-
-
-def _quoted(text: str) -> str:
-    """A quoted-string may hold neither a double quote nor a line break."""
-    return " ".join(text.replace('"', "\u201d").split())
+def _pin_tag(pin: PinMark) -> str:
+    duration = pin.end_at - pin.start_at if pin.end_at is not None else None
+    return product_daterange(pin.id, pin.product, pin.start_at, duration)
 
 
 def preview_segment(directory: Path, name: str) -> Path | None:

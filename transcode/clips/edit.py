@@ -18,6 +18,7 @@ __all__ = [
     "TimeRange",
     "clip_time",
     "clip_windows",
+    "inherited_products",
     "retimed_products",
 ]
 
@@ -136,9 +137,10 @@ def clip_windows(ranges: Sequence[TimeRange], from_s: float, to_s: float) -> lis
 
 
 def retimed_products(ranges: Sequence[TimeRange], products: Sequence[ProductTag]) -> list[dict[str, Any]]:
-    """Product tags on the clip's timeline (`at_s`), keeping their source time (`source_at_s`), in
-    clip order. Tags outside every range are left out."""
-    placed = []
+    """A request's product tags as entries of the clip's product timeline: each on screen from its
+    moment (`at_s` = `start_s` on the clip's timeline, `source_at_s` on the source's) until the next
+    tag or the clip's end. Tags outside every range are left out."""
+    placed: list[dict[str, Any]] = []
     for product in products:
         at = clip_time(ranges, product.at_s)
         if at is not None:
@@ -151,4 +153,39 @@ def retimed_products(ranges: Sequence[TimeRange], products: Sequence[ProductTag]
                     "source_at_s": product.at_s,
                 }
             )
-    return sorted(placed, key=lambda p: float(p["at_s"]))
+    placed.sort(key=lambda p: float(p["at_s"]))
+    clip_end = sum(r.duration_s for r in ranges)
+    for entry, after in zip(placed, [*placed[1:], None], strict=True):
+        entry["start_s"] = entry["at_s"]
+        entry["end_s"] = round(float(after["at_s"]) if after else clip_end, 3)
+    return placed
+
+
+def inherited_products(
+    ranges: Sequence[TimeRange], timeline: Sequence[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The entries of the asset's product timeline that the clip shows, re-timed to the clip: an
+    entry that a cut splits becomes one entry per stretch shown."""
+    placed = []
+    for entry in timeline:
+        source_start, source_end = float(entry["start_s"]), float(entry["end_s"])
+        for start, end in clip_windows(ranges, source_start, source_end):
+            placed.append(
+                {
+                    **entry,
+                    "start_s": round(start, 3),
+                    "end_s": round(end, 3),
+                    "at_s": round(start, 3),
+                    "source_at_s": _source_time(ranges, start),
+                }
+            )
+    return sorted(placed, key=lambda p: (float(p["start_s"]), float(p["end_s"])))
+
+
+def _source_time(ranges: Sequence[TimeRange], clip_s: float) -> float:
+    offset = 0.0
+    for r in ranges:
+        if clip_s < offset + r.duration_s - 1e-6:
+            return round(r.in_s + clip_s - offset, 3)
+        offset += r.duration_s
+    return round(ranges[-1].out_s, 3) if ranges else 0.0

@@ -113,10 +113,18 @@ class OverlayOut(BaseModel):
 
 
 class ProductOut(BaseModel):
+    """An entry of the clip's product timeline (inherited from the asset's, or the request's tags)."""
+
+    id: str | None = None
     sku: str
     name: str
-    url: str
-    at_s: float = Field(description="on the clip's timeline")
+    url: str | None
+    price: float | None = None
+    currency: str | None = None
+    image_url: str | None = None
+    start_s: float | None = Field(default=None, description="on the clip's timeline")
+    end_s: float | None = Field(default=None, description="on the clip's timeline")
+    at_s: float = Field(description="on the clip's timeline (= start_s)")
     source_at_s: float
 
 

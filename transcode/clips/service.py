@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ingest import get_visible_asset, source_of
+from ingest import get_visible_asset, products_of, source_of
 from shopcast.auth import ownership
 from shopcast.auth.service import Principal, visible_owner_ids
 from shopcast.embed_links import embed_url
@@ -26,7 +26,7 @@ from shopcast.jobs.service import create_job
 from shopcast.media.rendition import Rendition
 from shopcast.settings import Settings
 from shopcast.signing import sign
-from transcode.clips.edit import ClipEdit, clip_windows, retimed_products
+from transcode.clips.edit import ClipEdit, clip_windows, inherited_products, retimed_products
 from transcode.clips.models import Clip, ClipState
 from transcode.clips.schemas import ClipIn, ClipOut
 from transcode.clips.validation import SourceFacts, check_clip_bounds, validate_clip
@@ -73,7 +73,7 @@ def create_clip(session: Session, settings: Settings, principal: Principal, body
         created_by=principal.id,
         state=ClipState.queued,
         edit=edit.to_json(),
-        products=retimed_products(edit.ranges, edit.products),
+        products=_clip_products(session, body, edit),
         duration_s=round(edit.duration_s, 6),
         width=edit.width,
         height=edit.height,
@@ -86,6 +86,14 @@ def create_clip(session: Session, settings: Settings, principal: Principal, body
     )
     clip.job_id = job.id
     return clip
+
+
+def _clip_products(session: Session, body: ClipIn, edit: ClipEdit) -> list[dict[str, Any]]:
+    """The request's products when it names any (even none), else the asset's product timeline
+    where the clip shows it."""
+    if "products" in body.model_fields_set:
+        return retimed_products(edit.ranges, edit.products)
+    return inherited_products(edit.ranges, products_of(session, body.asset_id))
 
 
 def get_visible(session: Session, principal: Principal, clip_id: str) -> Clip:
@@ -161,8 +169,8 @@ def fail_clip(session: Session, clip_id: str, code: str, message: str) -> None:
 
 
 def _timeline(clip: Clip) -> dict[str, list[dict[str, Any]]]:
-    keys = ("sku", "name", "url", "at_s")
-    return {"products": [{key: product[key] for key in keys} for product in clip.products]}
+    keys = ("sku", "name", "url", "at_s", "start_s", "end_s")
+    return {"products": [{key: product.get(key) for key in keys} for product in clip.products]}
 
 
 def clip_by_id(session: Session, clip_id: str) -> Clip | None:

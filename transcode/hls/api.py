@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 
-from ingest import source_of
+from ingest import products_of, source_of
 from shopcast.api.routes import Id, error_responses
 from shopcast.api.stored_files import (
     CACHE_PRIVATE,
@@ -21,6 +21,7 @@ from shopcast.api.stored_files import (
 )
 from shopcast.auth.dependencies import DbSession
 from shopcast.errors import NotFound
+from shopcast.media.hls_dateranges import with_product_dateranges
 from shopcast.runtime import Runtime
 from transcode.hls.service import published_prefix
 from transcode.subtitles.models import SubtitleTrack
@@ -66,6 +67,8 @@ def playback(
         text = runtime.store.get_bytes(key).decode()
         if path == "master.m3u8":
             text = with_subtitle_renditions(text, tracks_of(session, asset_id))
+        else:
+            text = with_product_dateranges(text, products_of(session, asset_id))
         return signed_playlist(text, token)
     media_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
     return whole_file(runtime.store, key, size, media_type)
