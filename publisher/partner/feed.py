@@ -9,10 +9,12 @@ from xml.etree import ElementTree as ET
 from publisher.publications.schemas import PartnerClipOut
 from shopcast.xml_text import xml_safe
 
-__all__ = ["MEDIA_NS", "render_feed"]
+__all__ = ["MEDIA_NS", "SHOPCAST_NS", "render_feed"]
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"
+SHOPCAST_NS = "https://shopcast.dev/ns/products/1.0"  # an identifier, never fetched
 ET.register_namespace("media", MEDIA_NS)
+ET.register_namespace("shopcast", SHOPCAST_NS)
 
 
 def _media(tag: str) -> str:
@@ -27,6 +29,27 @@ def _element(parent: ET.Element, tag: str, text: str | None = None, **attributes
     if text is not None:
         child.text = xml_safe(text)
     return child
+
+
+def _product(item: ET.Element, product: dict[str, object]) -> None:
+    """`<shopcast:product sku= name= url= price= currency= image= start= end=/>`: when a product is on
+    screen, in seconds of the delivered media."""
+    start = product.get("start_s", product.get("at_s"))
+    fields = {
+        "sku": product.get("sku"),
+        "name": product.get("name"),
+        "url": product.get("url"),
+        "price": product.get("price"),
+        "currency": product.get("currency"),
+        "image": product.get("image_url"),
+        "start": start,
+        "end": product.get("end_s"),
+    }
+    _element(
+        item,
+        f"{{{SHOPCAST_NS}}}product",
+        **{key: str(value) for key, value in fields.items() if value is not None},
+    )
 
 
 def render_feed(title: str, link: str, clips: Sequence[PartnerClipOut], size: tuple[int, int]) -> bytes:
@@ -66,6 +89,8 @@ def _item(channel: ET.Element, clip: PartnerClipOut, size: tuple[int, int]) -> N
     _element(media, _media("description"), ", ".join(p.get("name", "") for p in clip.products) or name)
     if clip.thumbnail_url:
         _element(media, _media("thumbnail"), url=clip.thumbnail_url)
+    for product in clip.products:
+        _product(item, product)
     for subtitles in clip.subtitles:
         href = subtitles.vtt_url or subtitles.srt_url
         kind = "text/vtt" if subtitles.vtt_url else "application/x-subrip"

@@ -34,6 +34,7 @@ class ConformPlan:
     subtitles: list[SubtitleSource]
     ranges: list[tuple[float, float]] | None  # a clip's source ranges; None for a whole asset
     subtitles_burned: bool = False  # the clip already carries burned subtitles
+    products: list[dict[str, Any]] = field(default_factory=list)  # the product timeline, on the media's
 
 
 @dataclass(frozen=True)

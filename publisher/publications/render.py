@@ -4,6 +4,7 @@ result against the profile, and upload the file and its subtitle sidecars under 
 from __future__ import annotations
 
 import hashlib
+import json
 import mimetypes
 from pathlib import Path
 
@@ -27,6 +28,7 @@ _CONTENT_TYPES = {
     "mp4": "video/mp4",
     "srt": "application/x-subrip",
     "vtt": "text/vtt",
+    "json": "application/json",
 }
 
 
@@ -70,7 +72,21 @@ def render_publication_outputs(
         prefix = render_prefix(plan.asset_id, plan.publication_id, job_id)
         files = [_upload(runtime, prefix, output), _upload(runtime, prefix, poster, delivered=False)]
         files += [_upload(runtime, prefix, s.path, s.language, s.delivered) for s in sidecars]
+        if plan.products:
+            files.append(_upload(runtime, prefix, products_sidecar(plan, folder / f"{stem}.products.json")))
     return Rendered(prefix=prefix, files=files, duration_s=probed.duration_s)
+
+
+def products_sidecar(plan: ConformPlan, path: Path) -> Path:
+    """The product timeline next to the media, for the channel's player or shop: the entries on the
+    delivered file's timeline."""
+    keys = ("sku", "name", "url", "price", "currency", "image_url", "start_s", "end_s")
+    entries = [{key: entry.get(key) for key in keys} for entry in plan.products]
+    for entry, given in zip(entries, plan.products, strict=True):
+        if entry["start_s"] is None:  # a request's tag, from before tags had ends
+            entry["start_s"] = given.get("at_s", 0.0)
+    path.write_text(json.dumps({"media": plan.media_name, "products": entries}, ensure_ascii=False, indent=1))
+    return path
 
 
 def _preflight(plan: ConformPlan) -> list[Violation]:

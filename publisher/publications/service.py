@@ -201,6 +201,7 @@ def start_render(session: Session, publication_id: str) -> ConformPlan | None:
         subtitles=[SubtitleSource(language, key) for language, key in keys.items()],
         ranges=subject.ranges,
         subtitles_burned=subject.subtitles_burned,
+        products=subject.products,
     )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ingest import get_visible_asset, source_key, source_of
+from ingest import get_visible_asset, products_of, source_key, source_of
 from shopcast.auth.service import Principal
 from shopcast.errors import Conflict
 from transcode import ClipEdit, clip_by_id, get_visible_clip, published_prefix, track_key, tracks_of
@@ -72,7 +72,7 @@ def subject_of(session: Session, clip_id: str | None, asset_id: str | None) -> S
         focus_x=0.5,
         ranges=None,
         subtitles_burned=False,
-        products=[],
+        products=products_of(session, asset_id),
         title=None,
     )
 
