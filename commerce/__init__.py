@@ -9,12 +9,14 @@ Other packages use only what `__all__` lists (held by import-linter in `make lin
 from fastapi import APIRouter
 
 from commerce.catalogue.api import router as _catalogue_router
+from commerce.embed.api import router as _embed_router
 from commerce.pins.api import router as _pins_router
 from commerce.pins.service import pin_marks
+from commerce.stats.api import router as _stats_router
 from commerce.timeline.api import router as _timeline_router
 
 router = APIRouter()
-for _router in (_catalogue_router, _pins_router, _timeline_router):
+for _router in (_catalogue_router, _pins_router, _timeline_router, _embed_router, _stats_router):
     router.include_router(_router)
 
 __all__ = ["pin_marks", "router"]

@@ -2,6 +2,7 @@
 
 from commerce.catalogue.models import CatalogueProduct
 from commerce.pins.models import ProductPin
+from commerce.stats.models import ViewerMark, ViewerSession
 from ingest.assets.models import Asset
 from ingest.live.models import LiveStream
 from ingest.restream.models import Destination, SavedDestination
@@ -48,6 +49,8 @@ __all__ = [
     "ThumbnailOutput",
     "Upload",
     "User",
+    "ViewerMark",
+    "ViewerSession",
     "WebSession",
     "WebhookAttempt",
     "WebhookEndpoint",

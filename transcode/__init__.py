@@ -12,6 +12,7 @@ from transcode.clips.instant_api import router as _instant_clips_router
 from transcode.clips.playback_api import router as _clip_playback_router
 from transcode.clips.service import clip_by_id, published_prefix
 from transcode.clips.service import get_visible as get_visible_clip
+from transcode.clips.service import to_out as clip_out
 from transcode.hls.api import router as _playback_router
 from transcode.subtitles.api import router as _subtitles_router
 from transcode.subtitles.command import burn_in_filter
@@ -36,6 +37,7 @@ __all__ = [
     "asset_outputs_view",
     "burn_in_filter",
     "clip_by_id",
+    "clip_out",
     "get_visible_clip",
     "model_status",
     "published_prefix",

@@ -6,6 +6,21 @@ from __future__ import annotations
 LANGUAGES = ("en", "ko")
 
 _EN: dict[str, str] = {
+    "embed.title": "Shop this video",
+    "embed.products": "Products in this video",
+    "embed.buy": "Buy",
+    "embed.captions": "Captions",
+    "embed.unplayable": "This video cannot play here.",
+    "embed.jump": "Jump to {time}",
+    "stats.title": "Viewers",
+    "stats.views": "Views",
+    "stats.plays": "Plays",
+    "stats.watch": "Watch time",
+    "stats.sku": "SKU",
+    "stats.impressions": "Shown",
+    "stats.clicks": "Clicks",
+    "stats.none": "No viewers in the embed player yet.",
+    "stats.embed": "Embed link",
     "app.name": "Shopcast",
     "lang.switch": "Language",
     "nav.main": "Main",
@@ -183,6 +198,21 @@ _EN: dict[str, str] = {
 }
 
 _KO: dict[str, str] = {
+    "embed.title": "영상 속 상품 구매",
+    "embed.products": "영상 속 상품",
+    "embed.buy": "구매하기",
+    "embed.captions": "자막",
+    "embed.unplayable": "이 영상은 여기서 재생할 수 없습니다.",
+    "embed.jump": "{time}(으)로 이동",
+    "stats.title": "시청자",
+    "stats.views": "조회",
+    "stats.plays": "재생",
+    "stats.watch": "시청 시간",
+    "stats.sku": "SKU",
+    "stats.impressions": "노출",
+    "stats.clicks": "클릭",
+    "stats.none": "아직 임베드 플레이어 시청자가 없습니다.",
+    "stats.embed": "임베드 링크",
     "app.name": "Shopcast",
     "lang.switch": "언어",
     "nav.main": "메인",
