@@ -13,8 +13,9 @@ from publisher.channels import service as channels_service
 from publisher.channels.profiles import Profile
 from publisher.partner import service as partner_service
 from publisher.partner.feed import render_feed
+from publisher.partner.service import PartnerItemOut
 from publisher.publications import service
-from publisher.publications.schemas import FeedTokenIn, FeedTokenOut, PartnerClipOut
+from publisher.publications.schemas import FeedTokenIn, FeedTokenOut
 from shopcast.api.pagination import Page, PageParams, next_cursor, page_params
 from shopcast.api.routes import Id, error_responses
 from shopcast.api.stored_files import whole_file
@@ -36,7 +37,7 @@ def _runtime(request: Request) -> Runtime:
     return runtime
 
 
-@router.get("/clips", response_model=Page[PartnerClipOut], responses=_ERRORS)
+@router.get("/clips", response_model=Page[PartnerItemOut], responses=_ERRORS)
 def list_partner_clips(
     request: Request,
     session: DbSession,
@@ -44,7 +45,7 @@ def list_partner_clips(
     page: Annotated[PageParams, Depends(page_params)],
     expires_in: ExpiresIn = None,
     channel: Annotated[str | None, Query(pattern=r"^[0-9a-f]{32}$")] = None,
-) -> Page[PartnerClipOut]:
+) -> Page[PartnerItemOut]:
     """Delivered clips of the caller's channels, newest first, with the product timeline, subtitles
     and signed URLs that expire (default 1 h)."""
     settings = _runtime(request).settings
@@ -52,13 +53,13 @@ def list_partner_clips(
     rows = partner_service.delivered_for(session, allowed, page.limit, page.cursor, channel)
     ttl = expires_in or settings.partner_url_ttl_s
     items = [partner_service.partner_view(session, settings, row, ttl) for row in rows[: page.limit]]
-    return Page[PartnerClipOut](items=items, next_cursor=next_cursor(rows, page.limit))
+    return Page[PartnerItemOut](items=items, next_cursor=next_cursor(rows, page.limit))
 
 
-@router.get("/clips/{publication_id}", response_model=PartnerClipOut, responses=_ERRORS)
+@router.get("/clips/{publication_id}", response_model=PartnerItemOut, responses=_ERRORS)
 def get_partner_clip(
     request: Request, session: DbSession, user: CurrentUser, publication_id: Id, expires_in: ExpiresIn = None
-) -> PartnerClipOut:
+) -> PartnerItemOut:
     settings = _runtime(request).settings
     publication = service.delivered_to_partner(session, user, publication_id)
     return partner_service.partner_view(

@@ -8,6 +8,7 @@ import secrets
 import time
 from datetime import UTC, datetime
 
+from pydantic import Field
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
@@ -21,14 +22,17 @@ from publisher.publications.sources import subject_of
 from shopcast.auth.models import Role, User
 from shopcast.auth.service import Principal
 from shopcast.db import utcnow
+from shopcast.embed_links import EmbedKind, embed_url
 from shopcast.errors import Forbidden, NotFound
 from shopcast.settings import Settings
 from shopcast.signing import sign, verify
 
 __all__ = [
     "FEED_TOKEN_PREFIX",
+    "PartnerItemOut",
     "create_feed_token",
     "delivered_for",
+    "delivered_to_channels_of",
     "feed_channel",
     "file_subject",
     "partner_view",
@@ -37,6 +41,26 @@ __all__ = [
 ]
 
 FEED_TOKEN_PREFIX = "scf_"  # noqa: S105 - a prefix, not a secret
+
+
+class PartnerItemOut(PartnerClipOut):
+    embed_url: str | None = Field(
+        default=None, description="the shoppable embed player for an iframe: signed, expiring (embed_ttl_s)"
+    )
+
+
+def delivered_to_channels_of(session: Session, principal: Principal, kind: EmbedKind, object_id: str) -> bool:
+    """Whether a publication of this asset (itself, not a clip of it) or clip was delivered to one of
+    the principal's channels (any channel for admins)."""
+    allowed = channels_service.partner_channel_ids(session, principal)
+    query = select(Publication.id).where(Publication.state == PublicationState.delivered)
+    if kind == "clip":
+        query = query.where(Publication.clip_id == object_id)
+    else:
+        query = query.where(Publication.asset_id == object_id, Publication.clip_id.is_(None))
+    if allowed is not None:
+        query = query.where(Publication.channel_id.in_(allowed))
+    return session.scalars(query.limit(1)).first() is not None
 
 
 def delivered_for(
@@ -70,7 +94,7 @@ def _signed(settings: Settings, publication_id: str, name: str, ttl_s: int) -> s
 
 def partner_view(
     session: Session, settings: Settings, publication: Publication, ttl_s: int
-) -> PartnerClipOut:
+) -> PartnerItemOut:
     """The partner's shape of a delivered publication; its URLs expire after `ttl_s` seconds."""
     channel = session.get(Channel, publication.channel_id)
     files = [OutputFile.from_json(f) for f in publication.files or []]
@@ -89,7 +113,13 @@ def partner_view(
                 link.srt_url = url
             else:
                 link.vtt_url = url
-    return PartnerClipOut(
+    embed = (
+        embed_url(settings, "clip", publication.clip_id)
+        if publication.clip_id
+        else embed_url(settings, "asset", publication.asset_id)
+    )
+    return PartnerItemOut(
+        embed_url=embed,
         id=publication.id,
         clip_id=publication.clip_id,
         asset_id=publication.asset_id,
