@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import Executable
@@ -48,6 +48,18 @@ def session_key(kind: str, object_id: str, session: str) -> str:
     return hashlib.blake2b(f"{kind}:{object_id}:{session}".encode(), digest_size=16).hexdigest()
 
 
+@dataclass
+class _Counters:
+    """A session row while a batch is counted: plain values, written back with one executemany."""
+
+    started_at: float
+    last_tick: float | None = None
+    last_at_s: float | None = None
+    beacons: int = 0
+    watch_s: float = 0.0
+    stored: bool = True
+
+
 def count_beacons(session: Session, beacons: Sequence[Beacon]) -> list[Outcome]:
     """Each beacon's outcome, in order; the caller commits."""
     keys = [session_key(b.kind, b.object_id, b.session) for b in beacons]
@@ -74,21 +86,62 @@ def count_beacons(session: Session, beacons: Sequence[Beacon]) -> list[Outcome]:
         marks.add(mark)
         new_marks.append({"viewer_session_id": key, "type": beacon.type, "sku": beacon.sku})
         outcomes.append("counted")
+    _write_back(session, beacons, keys, rows)
     if new_marks:
         session.execute(_insert_ignoring_duplicates(session, ViewerMark), new_marks)
     return outcomes
 
 
-def _session_rows(session: Session, beacons: Sequence[Beacon], keys: list[str]) -> dict[str, ViewerSession]:
-    fresh = {
-        key: {"id": key, "object_kind": b.kind, "object_id": b.object_id, "started_at": b.received_at}
-        for b, key in zip(beacons, keys, strict=True)
+def _session_rows(session: Session, beacons: Sequence[Beacon], keys: list[str]) -> dict[str, _Counters]:
+    table = cast(Table, ViewerSession.__table__)
+    c = table.c
+    query = select(c.id, c.started_at, c.last_tick, c.last_at_s, c.beacons, c.watch_s).where(
+        c.id.in_(set(keys))
+    )
+    rows = {row[0]: _Counters(*row[1:]) for row in session.execute(query.with_for_update())}
+    for beacon, key in zip(beacons, keys, strict=True):
+        if key not in rows:
+            rows[key] = _Counters(started_at=beacon.received_at, stored=False)
+    return rows
+
+
+def _write_back(
+    session: Session, beacons: Sequence[Beacon], keys: list[str], rows: dict[str, _Counters]
+) -> None:
+    table = cast(Table, ViewerSession.__table__)
+    objects = {key: (b.kind, b.object_id) for b, key in zip(beacons, keys, strict=True)}
+    fresh = [
+        {"id": key, "object_kind": objects[key][0], "object_id": objects[key][1], **_values(row)}
+        for key, row in rows.items()
+        if not row.stored
+    ]
+    if fresh:
+        # another API process may have created the same session meanwhile: its row wins, and this
+        # batch's few beacons of that session are lost rather than counted twice
+        session.execute(_insert_ignoring_duplicates(session, ViewerSession), fresh)
+    changed = [{"key": key, **_values(row)} for key, row in rows.items() if row.stored]
+    if changed:
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("key"))
+            .values(
+                {
+                    name: bindparam(name)
+                    for name in ("started_at", "last_tick", "last_at_s", "beacons", "watch_s")
+                }
+            )
+        )
+        session.execute(statement, changed)
+
+
+def _values(row: _Counters) -> dict[str, float | int | None]:
+    return {
+        "started_at": row.started_at,
+        "last_tick": row.last_tick,
+        "last_at_s": row.last_at_s,
+        "beacons": row.beacons,
+        "watch_s": row.watch_s,
     }
-    values = [{**v, "beacons": 0, "watch_s": 0.0} for v in fresh.values()]
-    # another API process may create the same session meanwhile: whoever is first wins
-    session.execute(_insert_ignoring_duplicates(session, ViewerSession), values)
-    query = select(ViewerSession).where(ViewerSession.id.in_(list(fresh))).with_for_update()
-    return {row.id: row for row in session.scalars(query)}
 
 
 def _marks_of(session: Session, keys: list[str]) -> set[tuple[str, str, str]]:
@@ -105,12 +158,12 @@ def _insert_ignoring_duplicates(session: Session, model: type[Base]) -> Executab
     return sqlite.insert(table).on_conflict_do_nothing()
 
 
-def _within_bound(row: ViewerSession, now: float) -> bool:
+def _within_bound(row: _Counters, now: float) -> bool:
     allowed = min(_MAX_PER_SESSION, _BURST + max(0.0, now - row.started_at) * _RATE_PER_S)
     return row.beacons < allowed
 
 
-def _add_watch_time(row: ViewerSession, beacon: Beacon) -> None:
+def _add_watch_time(row: _Counters, beacon: Beacon) -> None:
     if row.last_tick is not None and row.last_at_s is not None:
         wall = max(0.0, beacon.received_at - row.last_tick)
         advance = beacon.at_s - row.last_at_s
