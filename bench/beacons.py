@@ -129,7 +129,10 @@ def main() -> None:
             server.terminate()
             server.wait()
     ordered = sorted(latencies)
-    p = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000  # noqa: E731
+
+    def p(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
     database = "PostgreSQL" if args.database_url else "SQLite"
     print(
         f"database: {database}; {args.concurrency} concurrent viewers from as many addresses, one API process"
