@@ -1,6 +1,7 @@
-// Asset review: the player with subtitle tracks, the subtitle editor and the clip editor. The asset
-// is polled until it plays and its subtitles are in.
-import { api, showError, signedIn, stateLabel, t } from "./app.js";
+// Asset review: the player with subtitle tracks, the subtitle editor and the clip editor, and what
+// the embed player's viewers did (views, plays, watch time, each product's impressions and clicks).
+// The asset is polled until it plays and its subtitles are in.
+import { api, element, showError, signedIn, stateLabel, t } from "./app.js";
 import { setUpClipEditor } from "./clips.js";
 import { attachHls, showSubtitleTracks } from "./player.js";
 import { setUpSubtitleEditor } from "./subtitles.js";
@@ -36,6 +37,48 @@ async function refresh(fillEditor) {
   }
 }
 
+function duration(seconds) {
+  const s = Math.floor(seconds);
+  const mm = String(Math.floor((s % 3600) / 60)).padStart(2, "0");
+  const ss = String(s % 60).padStart(2, "0");
+  return s >= 3600 ? `${Math.floor(s / 3600)}:${mm}:${ss}` : `${Math.floor(s / 60)}:${ss}`;
+}
+
+function statsBlock(stats) {
+  const number = (value) => value.toLocaleString(document.documentElement.lang);
+  const figure = (key, value) => [element("dt", { text: t(key) }), element("dd", { text: value })];
+  const rows = stats.products.map((p) =>
+    element("tr", { "data-sku": p.sku },
+      element("th", { scope: "row", text: p.sku }),
+      element("td", { text: number(p.impressions) }),
+      element("td", { text: number(p.clicks) })));
+  const header = element("tr", {}, ...["stats.sku", "stats.impressions", "stats.clicks"].map((key) => element("th", { scope: "col", text: t(key) })));
+  const none = element("p", { id: "stats-none", text: t("stats.none") });
+  none.hidden = stats.views > 0;
+  return element("section", { id: "stats", class: "card", "aria-labelledby": "stats-title", "data-views": String(stats.views) },
+    element("h2", { id: "stats-title", text: t("stats.title") }),
+    none,
+    element("dl", { class: "stats" },
+      ...figure("stats.views", number(stats.views)),
+      ...figure("stats.plays", number(stats.plays)),
+      ...figure("stats.watch", duration(stats.watch_s))),
+    rows.length ? element("table", { class: "stats" }, element("thead", {}, header), element("tbody", {}, ...rows)) : "");
+}
+
+async function showStats() {
+  let stats;
+  try {
+    stats = await api(`/v1/assets/${assetId}/stats`);
+  } catch (error) {
+    if (error.status === 404) return; // not someone who may see this asset's viewers
+    throw error;
+  }
+  const block = statsBlock(stats);
+  const current = document.getElementById("stats");
+  if (current) current.replaceWith(block);
+  else document.getElementById("asset").after(block);
+}
+
 async function main() {
   await signedIn();
   const fillEditor = setUpSubtitleEditor(() => asset, async () => {
@@ -44,6 +87,7 @@ async function main() {
     show(asset, fillEditor);
   });
   await refresh(fillEditor);
+  await showStats();
   await setUpClipEditor(assetId, video);
   document.body.dataset.ready = "true";
 }
