@@ -216,7 +216,10 @@ def test_two_ranges_become_a_vertical_clip_with_korean_text_and_retimed_products
     assert event_count(stack, clip["id"], "clip.ready") == 1
     event = _event_data(stack, clip["id"], "clip.ready")
     assert (event["id"], event["asset_id"], event["duration_s"]) == (clip["id"], studio.asset_id, 5.0)
-    assert event["products"] == RETIMED
+    assert [{k: p[k] for k in ("sku", "name", "url", "at_s")} for p in event["products"]] == RETIMED
+    assert [(p["start_s"], p["end_s"]) for p in event["products"]] == [(1.5, 4.0), (4.0, 5.0)], (
+        "a request's tag is on screen until the next one, the last until the clip ends"
+    )
     with stack.client(studio.creator) as creator:
         listed = creator.get("/v1/clips", params={"asset_id": studio.asset_id}).json()["items"]
     assert clip["id"] in [item["id"] for item in listed]

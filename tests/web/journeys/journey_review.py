@@ -116,8 +116,9 @@ def _cut_vertical_clip(page: Page, stack: Stack, pd: str) -> dict[str, Any]:
     assert clip["focus"] == [{"x": 0.4, "y": 0.5, "at_s": None}]
     assert abs(clip["width"] / clip["height"] - 9 / 16) < 0.01
     assert abs(clip["duration_s"] - 4.0) < 0.3
-    assert clip["products"] == [
-        {**_BOTTLE, "at_s": 2.0, "source_at_s": 3.0},
+    keys = ("sku", "name", "url", "at_s", "source_at_s", "start_s", "end_s")
+    assert [{key: p[key] for key in keys} for p in clip["products"]] == [
+        {**_BOTTLE, "at_s": 2.0, "source_at_s": 3.0, "start_s": 2.0, "end_s": 4.0},
     ], clip["products"]
     return clip
 
