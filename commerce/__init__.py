@@ -12,11 +12,14 @@ from commerce.catalogue.api import router as _catalogue_router
 from commerce.embed.api import router as _embed_router
 from commerce.pins.api import router as _pins_router
 from commerce.pins.service import pin_marks
-from commerce.stats.api import router as _stats_router
+from commerce.stats.api import router as stats_router
 from commerce.timeline.api import router as _timeline_router
 
 router = APIRouter()
-for _router in (_catalogue_router, _pins_router, _timeline_router, _embed_router, _stats_router):
+for _router in (_catalogue_router, _pins_router, _timeline_router, _embed_router):
     router.include_router(_router)
 
-__all__ = ["pin_marks", "router"]
+# `stats_router` holds `POST /v1/beacons`, the busiest route of all (every embed's every viewer):
+# the app mounts it before every other router, so that matching a beacon's path does not walk past
+# the other 150 routes first (a third of a beacon's time in the request path, measured).
+__all__ = ["pin_marks", "router", "stats_router"]

@@ -13,10 +13,10 @@ import queue
 import threading
 from dataclasses import dataclass
 
+from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from commerce.stats.ledger import Beacon, Outcome, count_beacons
-from shopcast.db import transaction
 
 _log = logging.getLogger(__name__)
 _MAX_BATCH = 500
@@ -32,6 +32,9 @@ class _Waiting:
 class BeaconWriter:
     def __init__(self, sessions: sessionmaker[Session]):
         self.sessions = sessions
+        # The writer keeps one connection for its life: on SQLite (no pool) opening one and setting
+        # its pragmas for every batch cost as much as counting the batch. Dropped after an error.
+        self.connection: Connection | None = None
         self.waiting: queue.SimpleQueue[_Waiting] = queue.SimpleQueue()
         self.thread = threading.Thread(target=self._run, name="beacon-writer", daemon=True)
         self.thread.start()
@@ -55,15 +58,44 @@ class BeaconWriter:
 
     def _commit(self, batch: list[_Waiting]) -> None:
         try:
-            with transaction(self.sessions) as session:
-                outcomes = count_beacons(session, [w.beacon for w in batch])
+            outcomes = self._count([w.beacon for w in batch])
         except Exception as error:
             _log.exception("counting %d beacons failed", len(batch))
+            self._drop_connection()
             for waiting in batch:
                 waiting.loop.call_soon_threadsafe(_fail, waiting.answer, error)
             return
         for waiting, outcome in zip(batch, outcomes, strict=True):
             waiting.loop.call_soon_threadsafe(_settle, waiting.answer, outcome)
+
+    def _count(self, beacons: list[Beacon]) -> list[Outcome]:
+        connection = self._connection()
+        with Session(bind=connection, expire_on_commit=False) as session:
+            if connection.dialect.name == "postgresql":
+                # Viewer stats may lose their last fraction of a second to a database crash, never
+                # their consistency: the commit returns before its WAL is flushed, the flush follows.
+                session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+            outcomes = count_beacons(session, beacons)
+            session.commit()
+        return outcomes
+
+    def _connection(self) -> Connection:
+        if self.connection is None:
+            self.connection = self.sessions.kw["bind"].connect()
+            if self.connection.dialect.name == "sqlite":
+                # the same trade on SQLite, for this connection only: in WAL mode a commit is then
+                # synced at checkpoints rather than every time
+                self.connection.exec_driver_sql("PRAGMA synchronous=NORMAL")
+                self.connection.commit()
+        return self.connection
+
+    def _drop_connection(self) -> None:
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            try:
+                connection.close()
+            except Exception:
+                _log.exception("closing the beacon writer's connection failed")
 
 
 def _settle(answer: asyncio.Future[Outcome], outcome: Outcome) -> None:
