@@ -34,6 +34,22 @@ class BeaconIn(RequestModel):
         return self
 
 
+MAX_BATCH = 20
+
+
+class BeaconBatchIn(RequestModel):
+    """Several beacons in one request, as the embed player sends what gathered within a second: one
+    request's cost (the HTTP stack's, most of it) is shared by all of them."""
+
+    beacons: list[BeaconIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class BeaconBatchOut(BaseModel):
+    results: list[Literal["counted", "duplicate", "rate_limited"]] = Field(
+        description="each beacon's outcome, in order; rate_limited: its session sent more than a viewer does"
+    )
+
+
 class BeaconOut(BaseModel):
     status: Literal["counted", "duplicate"] = Field(
         description="counted, or duplicate: already counted for this session (a view, a play, an "

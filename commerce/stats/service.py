@@ -79,7 +79,7 @@ class SenderBuckets:
     secret: str
     buckets: dict[str, tuple[float, float]] = field(default_factory=dict)
 
-    def take(self, address: str) -> None:
+    def take(self, address: str, beacons: int = 1) -> None:
         """RateLimited when the address is sending more than many viewers would."""
         now = time.monotonic()
         day = datetime.now(UTC).strftime("%Y-%m-%d")
@@ -88,12 +88,12 @@ class SenderBuckets:
             self.buckets = {}
         tokens, last = self.buckets.get(key, (_ADDRESS_BURST, now))
         tokens = min(_ADDRESS_BURST, tokens + (now - last) * _ADDRESS_RATE_PER_S)
-        if tokens < 1:
+        if tokens < beacons:
             self.buckets[key] = (tokens, now)
             raise RateLimited(
                 "too many beacons from here; slow down", code="rate_limited", headers={"Retry-After": "1"}
             )
-        self.buckets[key] = (tokens - 1, now)
+        self.buckets[key] = (tokens - beacons, now)
 
 
 def stats_of(session: Session, principal: Principal, kind: EmbedKind, object_id: str) -> StatsOut:

@@ -32,6 +32,9 @@ class RouteCap:
     max_bytes: int
 
 
+MAX_BEACONS_BYTES = 16_384
+
+
 def route_caps(settings: Settings) -> list[RouteCap]:
     """The routes that stream more than a JSON document: tus appends (a PATCH, or a POST with
     creation-with-upload) go straight to the store; offers and subtitle files have their own limits."""
@@ -41,6 +44,8 @@ def route_caps(settings: Settings) -> list[RouteCap]:
         RouteCap("POST", uploads, settings.max_upload_bytes),
         RouteCap("POST", re.compile(r"^/v1/live/whip/?$"), settings.live_max_offer_bytes),
         RouteCap("PUT", re.compile(r"^/v1/assets/[^/]+/subtitles/[^/]+/?$"), MAX_FILE_BYTES),
+        # the embed player's beacons come from anyone: a batch of 20 is about 8 KiB
+        RouteCap("POST", re.compile(r"^/v1/beacons/?$"), MAX_BEACONS_BYTES),
     ]
 
 

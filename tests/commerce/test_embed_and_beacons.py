@@ -78,3 +78,22 @@ def test_stats_show_only_to_who_may_see_the_asset(shop_asset: ShopAsset) -> None
         stats = client.get(path).json()
     assert set(stats) == {"views", "plays", "watch_s", "products"}
     assert [p["sku"] for p in stats["products"]][:2] == ["MUG-1", "TEA-2"]
+
+
+def test_a_batch_of_beacons_is_checked_whole_and_answers_each(shop_asset: ShopAsset) -> None:
+    stack = shop_asset.stack
+    session = f"batch-{stack.name}-{time.monotonic_ns()}"
+    with stack.client() as viewer:
+        kinds = [("view", None), ("play", None), ("view", None), ("product_impression", "TEA-2")]
+        batch = [shop_asset.beacon(kind, session, sku) for kind, sku in kinds]
+        answer = viewer.post("/v1/beacons", json={"beacons": batch})
+        assert answer.status_code == 202, answer.text
+        assert answer.json() == {"results": ["counted", "counted", "duplicate", "counted"]}
+        forged = [*batch, {**shop_asset.beacon("view", session), "token": "1.x"}]
+        refused = viewer.post("/v1/beacons", json={"beacons": forged})
+        assert (refused.status_code, refused.json()["error"]["code"]) == (403, "invalid_token")
+        assert viewer.post("/v1/beacons", json={"beacons": batch * 6}).status_code == 422, "at most 20"
+        assert viewer.post("/v1/beacons", json={"beacons": []}).status_code == 422
+        huge = viewer.post("/v1/beacons", content=b'{"beacons": [' + b" " * 40_000 + b"]}",
+                           headers={"Content-Type": "application/json"})  # fmt: skip
+        assert huge.status_code == 413, huge.text

@@ -21,16 +21,39 @@ function viewerSession() {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+// Beacons gather for up to a second and go as one batch (the server's cost is per request); a click
+// goes at once, with what gathered before it, since the viewer may be leaving for the shop.
+const FLUSH_AFTER_MS = 1000;
+const BATCH_MAX = 20;
+let pending = [];
+let flushTimer = null;
+
 function beacon(type, atS, sku) {
   const body = { token: config.token, type, session, at_s: Math.max(0, atS || 0), sku: sku || null };
   body[`${config.kind}_id`] = config.id;
-  return fetch(config.beacons, {
+  pending.push(body);
+  if (type === "product_click" || pending.length >= BATCH_MAX) flush();
+  else if (flushTimer === null) flushTimer = setTimeout(flush, FLUSH_AFTER_MS);
+}
+
+function flush() {
+  if (flushTimer !== null) clearTimeout(flushTimer);
+  flushTimer = null;
+  if (pending.length === 0) return;
+  const beacons = pending.splice(0, BATCH_MAX);
+  fetch(config.beacons, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
-    body: JSON.stringify(body),
+    body: JSON.stringify({ beacons }),
     keepalive: true,
   }).catch(() => undefined); // stats are best effort: the viewer never sees a failed beacon
+  if (pending.length > 0) flush();
 }
+
+addEventListener("pagehide", flush);
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "hidden") flush();
+});
 
 function price(product) {
   if (product.price == null) return "";
