@@ -118,6 +118,18 @@ _EN: dict[str, str] = {
     "live.encoder.refused": "An encoder was turned away at {time}: {message}",
     "live.copy": "Copy",
     "live.copied": "Copied",
+    "pin.title": "Products on screen",
+    "pin.intro": (
+        "Pin the product you are showing: viewers of the show, the replay and every clip see its card "
+        "from this moment."
+    ),
+    "pin.sku": "SKU (from your catalogue, or a new one)",
+    "pin.name": "Name (when the SKU is not in your catalogue)",
+    "pin.price": "Price",
+    "pin.url": "Link to buy",
+    "pin.now": "Pin now",
+    "pin.end": "End the current pin",
+    "pin.on_screen": "on screen",
     "destination.title": "Restream to shopping platforms",
     "destination.name": "Platform",
     "destination.url": "Its RTMP(S) or SRT URL, with the stream key",
@@ -308,6 +320,18 @@ _KO: dict[str, str] = {
     "live.encoder.refused": "{time}에 인코더 연결이 거부되었습니다: {message}",
     "live.copy": "복사",
     "live.copied": "복사했습니다",
+    "pin.title": "화면의 상품",
+    "pin.intro": (
+        "지금 소개하는 상품을 고정하세요. "
+        "방송, 다시보기, 모든 클립의 시청자가 이 순간부터 상품 카드를 봅니다."
+    ),
+    "pin.sku": "SKU (카탈로그의 상품 또는 새 상품)",
+    "pin.name": "상품명 (카탈로그에 없는 SKU일 때)",
+    "pin.price": "가격",
+    "pin.url": "구매 링크",
+    "pin.now": "지금 고정",
+    "pin.end": "현재 고정 해제",
+    "pin.on_screen": "화면에 표시 중",
     "destination.title": "쇼핑 플랫폼으로 동시 송출",
     "destination.name": "플랫폼",
     "destination.url": "스트림 키가 포함된 RTMP(S) 또는 SRT 주소",

@@ -2,6 +2,7 @@
 // hardware encoder take, with copy buttons, and the stream's state as the encoder connects.
 import { api, formatTime, listAll, showError, t } from "./app.js";
 import { followDestinations, refreshDestinations } from "./destinations.js";
+import { followPins } from "./pins.js";
 
 const POLL_MS = 2000;
 const panel = document.getElementById("encoder-settings");
@@ -55,6 +56,7 @@ async function watch() {
     const stream = await streamOf(watching);
     showStream(stream);
     followDestinations(stream?.id ?? null);
+    followPins(stream?.id ?? null);
     await refreshDestinations();
   } catch (error) {
     showError(error);

@@ -2,6 +2,7 @@
 // trickled candidates, so the offer is sent once ICE gathering is complete.
 import { api, element, errorOf, formatTime, listAll, showError, signedIn, t } from "./app.js";
 import { setUpEncoderPanel, showEncoderSettings } from "./encoder.js";
+import { followPins } from "./pins.js";
 
 const NEW_STREAM = "new";
 const GATHERING_LIMIT_MS = 5000;
@@ -131,6 +132,7 @@ function watchConnection(pc) {
     if (pc.connectionState === "connected") {
       showState("live");
       live.timer ??= startTimer();
+      recordingOf(live).then((stream) => followPins(stream?.id ?? null)).catch(showError);
     } else if (pc.connectionState === "failed") {
       showState("failed");
     }

@@ -1,7 +1,8 @@
 """A creator who streams from OBS: the go-live page shows the RTMP server, stream key and SRT URL to
 copy; FFmpeg, publishing what was shown, makes the page say the stream is live over RTMP, and a
 second encoder on the same key is turned away with the reason on the page. A shopping platform added
-on the page as a restream destination goes live with the show."""
+on the page as a restream destination goes live with the show, and a product pinned on the page is
+on screen until its pin is ended."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ def test_creator_copies_the_encoder_settings_and_sees_the_encoder_go_live(
     expect(page.locator('button[data-copy-for="encoder-key"]')).to_have_text("Copy")
 
     source = encoder_source(web_media.folder, 12, size="640x360", bitrate="800k")
-    encoder = publish(source, f"{server.input_value()}/{key}", "rtmp")
+    encoder = publish(source, f"{server.input_value()}/{key}", "rtmp", loops=3)  # still live at the pin
     shop = platform("rtmp", web_media.folder)
     try:
         state = page.locator("#encoder-state")
@@ -49,7 +50,15 @@ def test_creator_copies_the_encoder_settings_and_sees_the_encoder_go_live(
         pushed = page.locator("#destinations li", has_text="Our mall")
         expect(pushed.locator("[data-state]")).to_have_attribute("data-state", "live", timeout=20_000)
         expect(pushed).not_to_contain_text("platform-secret-key-1234")  # the key is shown masked
+        page.get_by_label("SKU (from your catalogue, or a new one)").fill("MUG-1")
+        page.get_by_label("Name (when the SKU is not in your catalogue)").fill("Blue mug")
+        page.get_by_role("button", name="Pin now").click()
+        pinned = page.locator('#pin-list li[data-sku="MUG-1"]')
+        expect(pinned).to_have_attribute("data-open", "true", timeout=10_000)
+        expect(pinned).to_contain_text("Blue mug")
         snapshot(page, "encoder-live")
+        page.get_by_role("button", name="End the current pin").click()
+        expect(pinned).to_have_attribute("data-open", "false", timeout=10_000)
     finally:
         encoder.kill()
         encoder.wait()
