@@ -46,6 +46,7 @@ EVENT_TYPES = frozenset(
         "booking.cancelled",
         "destination.connected",
         "destination.failed",
+        "asset.products_updated",
     }
 )
 
