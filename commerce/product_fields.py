@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from pydantic import Field
 
 from shopcast.api.nul_refusal import RequestModel
-from shopcast.xml_text import is_interchangeable
+from shopcast.xml_text import single_line
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
@@ -30,19 +30,6 @@ class ProductFieldsIn(RequestModel):
     price: float | None = None
     currency: str | None = Field(default=None, max_length=3)
     image_url: str | None = Field(default=None, max_length=2000)
-
-
-def one_line(field: str, value: str, problems: list[str]) -> str:
-    """Text with runs of whitespace made single spaces; control characters, characters XML cannot
-    carry and empty text are refused."""
-    text = " ".join(value.split())
-    if not text:
-        problems.append(f"{field}: must not be empty")
-    elif any(unicodedata.category(char) in ("Cc", "Cs", "Co") for char in text) or not is_interchangeable(
-        text
-    ):
-        problems.append(f"{field}: must be printable text")
-    return text
 
 
 def web_link(field: str, value: str | None, problems: list[str]) -> str | None:
@@ -66,8 +53,8 @@ def checked_fields(prefix: str, product: ProductFieldsIn, problems: list[str]) -
     if currency is not None and not _CURRENCY.match(currency):
         problems.append(f"{prefix}currency: must be an ISO 4217 code such as KRW or USD")
     return {
-        "sku": one_line(f"{prefix}sku", product.sku, problems),
-        "name": one_line(f"{prefix}name", product.name, problems) if product.name is not None else None,
+        "sku": single_line(f"{prefix}sku", product.sku, problems),
+        "name": single_line(f"{prefix}name", product.name, problems) if product.name is not None else None,
         "url": web_link(f"{prefix}url", product.url, problems),
         "price": price,
         "currency": currency,

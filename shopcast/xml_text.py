@@ -9,7 +9,9 @@ for a program's internal use and never belong in interchanged text either. Input
 
 from __future__ import annotations
 
-__all__ = ["is_interchangeable", "is_noncharacter", "is_xml_char", "xml_safe"]
+import unicodedata
+
+__all__ = ["is_interchangeable", "is_noncharacter", "is_xml_char", "single_line", "xml_safe"]
 
 
 def is_xml_char(char: str) -> bool:
@@ -39,3 +41,17 @@ def xml_safe(text: str) -> str:
     if is_interchangeable(text):
         return text
     return "".join(char for char in text if is_xml_char(char) and not is_noncharacter(char))
+
+
+def single_line(field: str, value: str | None, problems: list[str]) -> str:
+    """Input text with its runs of whitespace (line breaks too) made single spaces. Empty text,
+    control and private-use characters, and what `is_interchangeable` refuses are each a problem
+    appended to `problems`, naming `field`; the caller reports them all at once."""
+    text = " ".join((value or "").split())
+    if not text:
+        problems.append(f"{field}: must not be empty")
+    elif any(unicodedata.category(char) in ("Cc", "Cs", "Co") for char in text) or not is_interchangeable(
+        text
+    ):
+        problems.append(f"{field}: must be printable text")
+    return text

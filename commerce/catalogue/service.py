@@ -8,10 +8,11 @@ from sqlalchemy.orm import Session
 
 from commerce.catalogue.models import CatalogueProduct
 from commerce.catalogue.schemas import CatalogueProductIn, CatalogueProductOut, CatalogueProductPatch
-from commerce.product_fields import ProductFieldsIn, checked_fields, one_line
+from commerce.product_fields import ProductFieldsIn, checked_fields
 from shopcast.auth.models import Role
 from shopcast.auth.service import Principal
 from shopcast.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from shopcast.xml_text import single_line
 
 MAX_PRODUCTS = 10_000
 
@@ -107,7 +108,7 @@ def to_out(product: CatalogueProduct) -> CatalogueProductOut:
 def _aliases(aliases: list[str], problems: list[str]) -> list[str]:
     cleaned = []
     for index, alias in enumerate(aliases):
-        text = one_line(f"aliases[{index}]", alias[:200], problems)
+        text = single_line(f"aliases[{index}]", alias[:200], problems)
         if text and text not in cleaned:
             cleaned.append(text)
     return cleaned

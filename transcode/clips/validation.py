@@ -6,14 +6,13 @@ ValidationFailed (422): a PD fixes the whole edit in one go and nothing renders 
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from shopcast.errors import ValidationFailed
 from shopcast.media.source_info import SourceInfo
-from shopcast.xml_text import is_interchangeable
+from shopcast.xml_text import single_line
 from transcode.clips.edit import (
     ClipEdit,
     FocusKeyframe,
@@ -159,7 +158,7 @@ def _subtitles(language: str | None, languages: Sequence[str], problems: list[st
 
 
 def _title(title: str | None, layout: TextLayout, problems: list[str]) -> str | None:
-    text = _one_line("title", title, problems) if title is not None else None
+    text = single_line("title", title, problems) if title is not None else None
     if text:
         _check_fits("title", text, layout.title_size, layout, problems)
     return text or None
@@ -192,8 +191,8 @@ def _overlays(
 def _overlay_words(
     field: str, item: OverlayIn, problems: list[str]
 ) -> tuple[str | None, str | None, str | None]:
-    text = _one_line(f"{field}.text", item.text, problems) if item.text is not None else None
-    name = _one_line(f"{field}.name", item.name, problems) if item.name is not None else None
+    text = single_line(f"{field}.text", item.text, problems) if item.text is not None else None
+    name = single_line(f"{field}.name", item.name, problems) if item.name is not None else None
     price = _price(f"{field}.price", item.price, problems)
     if text and (name or price):
         problems.append(f"{field}: give text, or a product's name and price, not both")
@@ -206,7 +205,7 @@ def _price(field: str, price: str | float | None, problems: list[str]) -> str | 
     if price is None:
         return None
     if isinstance(price, str):
-        return _one_line(field, price, problems) or None
+        return single_line(field, price, problems) or None
     return f"{int(price):,}" if float(price).is_integer() else f"{price:,.2f}"
 
 
@@ -216,8 +215,8 @@ def _products(
     valid = []
     for index, item in enumerate(products):
         field, found = f"products[{index}]", len(problems)
-        sku = _one_line(f"{field}.sku", item.sku, problems)
-        name = _one_line(f"{field}.name", item.name, problems)
+        sku = single_line(f"{field}.sku", item.sku, problems)
+        name = single_line(f"{field}.name", item.name, problems)
         url = urlsplit(item.url.strip())
         if url.scheme not in ("http", "https") or not url.netloc:
             problems.append(f"{field}.url: must be an http or https URL")
@@ -226,20 +225,6 @@ def _products(
         if len(problems) == found:
             valid.append(ProductTag(sku, name, item.url.strip(), item.at_s))
     return tuple(valid)
-
-
-def _one_line(field: str, value: str | None, problems: list[str]) -> str:
-    """Text with its runs of whitespace (line breaks too) made single spaces; control characters
-    and empty text are refused, and so are noncharacters (U+FFFE, U+FFFF, ...) that XML feeds and
-    subtitle files cannot carry."""
-    text = " ".join((value or "").split())
-    if not text:
-        problems.append(f"{field}: must not be empty")
-    elif any(unicodedata.category(char) in ("Cc", "Cs", "Co") for char in text) or not is_interchangeable(
-        text
-    ):
-        problems.append(f"{field}: must be printable text")
-    return text
 
 
 def _check_fits(field: str, text: str, size: int, layout: TextLayout, problems: list[str]) -> None:
