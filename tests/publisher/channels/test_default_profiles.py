@@ -133,8 +133,8 @@ def test_overseas_delivers_1080p_h264_at_minus_23_with_english_sidecars(
     assert not facts["interlaced"]
     assert integrated_lufs(result.path) == pytest.approx(-23.0, abs=1.0)
     sidecars = result.publication["receipt"]["sidecars"]
-    assert {s["key"].rsplit(".", 1)[-1] for s in sidecars} == {"srt", "vtt"}
-    assert {s["language"] for s in sidecars} == {"en"}
+    assert {s["key"].rsplit(".", 1)[-1] for s in sidecars} == {"srt", "vtt", "json"}, "subtitles, products"
+    assert {s["language"] for s in sidecars if not s["key"].endswith(".products.json")} == {"en"}
     english = next(s for s in result.partner_view["subtitles"] if s["language"] == "en")
     vtt = tmp_path / "en.vtt"
     vtt.write_bytes(httpx.get(english["vtt_url"], timeout=30).content)

@@ -10,6 +10,7 @@ import email.message
 import email.policy
 import hashlib
 import hmac
+import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from tests.harness.stack import Stack
-from tests.publisher.studio import Studio, create_channel, publish, sha256_hex, wait_settled
+from tests.publisher.studio import BOTTLE, Studio, create_channel, publish, sha256_hex, wait_settled
 
 
 @dataclass
@@ -101,9 +102,11 @@ def test_https_push_reaches_a_receiver_that_verifies_the_signature(
     with stack.client(studio.creator) as creator:
         done = wait_settled(creator, publish(creator, studio.clip_id, channel["id"])["id"])
     assert done["state"] == "delivered", done
-    assert len(state.accepted) == 1
+    assert [r.path for r in state.accepted] == [
+        f"/drop/shopcast/{studio.clip_id}.mp4",
+        f"/drop/shopcast/{studio.clip_id}.products.json",
+    ], "the media, then its product timeline beside it"
     put = state.accepted[0]
-    assert put.path == f"/drop/shopcast/{studio.clip_id}.mp4"
     assert sha256_hex(put.body) == done["receipt"]["sha256"]
     assert len(put.body) == done["receipt"]["size"]
     assert done["receipt"]["etag"] == f'"{sha256_hex(put.body)[:16]}"'
@@ -132,7 +135,9 @@ def test_https_multipart_post_carries_the_file_and_sidecars_under_one_signature(
     )
     parts = {part.get_filename(): _payload(part) for part in form.iter_parts()}
     media = f"{studio.short_clip_id}.mp4"
-    assert set(parts) == {media, f"{studio.short_clip_id}.en.srt", f"{studio.short_clip_id}.en.vtt"}
+    timeline = f"{studio.short_clip_id}.products.json"
+    assert set(parts) == {media, f"{studio.short_clip_id}.en.srt", f"{studio.short_clip_id}.en.vtt", timeline}
+    assert [p["sku"] for p in json.loads(parts[timeline])["products"]] == [BOTTLE["sku"]], "the products"
     assert sha256_hex(parts[media]) == done["receipt"]["sha256"]
     assert parts[f"{studio.short_clip_id}.en.vtt"].startswith(b"WEBVTT")
 

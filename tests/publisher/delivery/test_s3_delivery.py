@@ -5,6 +5,7 @@ with the named violation, delivering nothing."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -18,7 +19,7 @@ from tests.harness.events import event_count
 from tests.harness.services import S3Server, moto_s3
 from tests.harness.stack import Stack
 from tests.publisher.flaky_proxy import FlakyProxy
-from tests.publisher.studio import Studio, create_channel, publish, sha256_hex, wait_settled
+from tests.publisher.studio import BOTTLE, Studio, create_channel, publish, sha256_hex, wait_settled
 
 
 @pytest.fixture
@@ -91,7 +92,12 @@ def test_s3_delivery_survives_two_failed_attempts_with_one_object_and_one_receip
     assert receipt["key"] == f"incoming/shopcast/{studio.clip_id}.mp4"
     assert receipt["url"] == f"s3://{bucket.bucket}/{receipt['key']}"
     listed = bucket.client().list_objects_v2(Bucket=bucket.bucket)
-    assert [o["Key"] for o in listed.get("Contents", [])] == [receipt["key"]], "exactly one object"
+    timeline = f"incoming/shopcast/{studio.clip_id}.products.json"
+    assert sorted(o["Key"] for o in listed.get("Contents", [])) == [receipt["key"], timeline], (
+        "exactly the media and its product timeline, once each"
+    )
+    sidecar = json.loads(bucket.client().get_object(Bucket=bucket.bucket, Key=timeline)["Body"].read())
+    assert [p["sku"] for p in sidecar["products"]] == [BOTTLE["sku"]]
     assert not bucket.client().list_multipart_uploads(Bucket=bucket.bucket).get("Uploads"), (
         "no upload left open"
     )
