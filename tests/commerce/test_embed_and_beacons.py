@@ -66,7 +66,7 @@ def test_a_session_counts_each_thing_once_and_ten_thousand_beacons_are_bounded(s
 def test_stats_show_only_to_who_may_see_the_asset(shop_asset: ShopAsset) -> None:
     stack = shop_asset.stack
     other = stack.user(f"other-creator-{stack.name}", "creator")
-    partner = stack.user(f"undelivered-partner-{stack.name}", "partner")
+    partner = stack.user(f"stats-outsider-partner-{stack.name}", "partner")
     admin = stack.user(f"stats-admin-{stack.name}", "admin")
     path = f"/v1/assets/{shop_asset.asset_id}/stats"
     for token, status in ((other, 404), (partner, 404), (admin, 200), (shop_asset.creator, 200)):
