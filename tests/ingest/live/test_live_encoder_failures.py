@@ -12,6 +12,7 @@ from ipaddress import ip_address
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -23,7 +24,6 @@ from tests.harness.encoders import CONTAINERS, encoder_source, packet_counts, pu
 from tests.harness.live import new_stream, wait_for
 from tests.harness.media import FFMPEG, MediaFactory
 from tests.harness.netns import lossy_link
-from tests.harness.polling import poll
 from tests.harness.services import free_port, free_udp_port
 from tests.harness.stack import Stack, boot
 
@@ -78,16 +78,8 @@ def test_an_rtmps_show_outlives_a_killed_api_whose_next_start_hands_the_recordin
     with stack.client(stack.user("tls-creator", "creator")) as client:
         stream = new_stream(client, "rtmps show")
         assert stream["rtmps_url"].startswith("rtmps://"), stream
-        trusted = ("-ca_file", str(stack.log_dir.parent / "ca.pem"))  # FFmpeg 9 verifies certificates
-        publisher = publish(source, publish_url(stream, "rtmps"), "rtmps", loops=3, options=trusted)
         path = f"/v1/live-streams/{stream['id']}"
-        poll(
-            lambda: client.get(path).json()["health"] or {},
-            lambda health: health.get("seconds_recorded", 0) >= 6,
-            timeout_s=30,
-            interval_s=0.5,
-            what="six seconds recorded over RTMPS",
-        )
+        publisher = _publish_until_recording(stack, client, stream, source)
         assert client.get(path).json()["ingest"] == "rtmp"
 
         stack.stop("api", signal.SIGKILL)  # mid-show, no goodbye to anyone
@@ -103,6 +95,30 @@ def test_an_rtmps_show_outlives_a_killed_api_whose_next_start_hands_the_recordin
     recording = tmp_path / "recording.mkv"
     stack.runtime.store.download_to(source_key(str(ended["asset_id"])), recording)
     assert packet_counts(recording)["audio"] > 0
+
+
+def _publish_until_recording(
+    stack: Stack, client: httpx.Client, stream: dict[str, Any], source: Path
+) -> subprocess.Popen[bytes]:
+    """An encoder publishing over RTMPS until six seconds are recorded. Like OBS it connects again
+    once if its first connection is refused; a second refusal fails with what each side said."""
+    trusted = ("-ca_file", str(stack.log_dir.parent / "ca.pem"))  # FFmpeg 9 verifies certificates
+    path = f"/v1/live-streams/{stream['id']}"
+    said: list[str] = []
+    for _attempt in range(2):
+        publisher = publish(source, publish_url(stream, "rtmps"), "rtmps", loops=3, options=trusted)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and publisher.poll() is None:
+            if (client.get(path).json()["health"] or {}).get("seconds_recorded", 0) >= 6:
+                return publisher
+            time.sleep(0.5)
+        publisher.kill()
+        _, stderr = publisher.communicate(timeout=10)
+        said.append(stderr.decode(errors="replace")[-2000:])
+    raise AssertionError(
+        f"six seconds recorded over RTMPS: not reached; stream: {client.get(path).json()}\n"
+        f"encoder: {said}\nnginx: {stack.log_tail('rtmp')}\napi: {stack.log_tail('api', 80)}"
+    )
 
 
 def test_srt_over_a_link_losing_two_percent_both_ways_records_every_frame(
