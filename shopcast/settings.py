@@ -127,6 +127,12 @@ class Settings(BaseSettings):
     # Speech chunks decoded together by faster-whisper's batched pipeline (1: one after another). On
     # 2 cores, 4 and 8 run at the same speed, 40 % faster than 1; 8 peaks ~350 MB higher than 4.
     whisper_batch_size: int = Field(default=4, ge=1)
+    # A text translator speaking the LibreTranslate API (e.g. http://127.0.0.1:5000): when set, English
+    # subtitles are translated from the Korean cues, and again from a PD's corrected ones; when not,
+    # Whisper translates from the audio. An operator's service, so private addresses are allowed.
+    translate_url: str = ""
+    translate_api_key: str = ""
+    translate_timeout_s: float = Field(default=60.0, gt=0, le=600)
 
     # webhooks (Standard Webhooks): deliveries time out after 15 s; a failed one is retried after each
     # delay of the schedule in turn (times the scale, which tests shrink), then dead-lettered.

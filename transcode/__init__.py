@@ -17,6 +17,7 @@ from transcode.hls.api import router as _playback_router
 from transcode.subtitles.api import router as _subtitles_router
 from transcode.subtitles.command import burn_in_filter
 from transcode.subtitles.service import track_key, tracks_of
+from transcode.subtitles.vocabulary import set_vocabulary_view
 from transcode.subtitles.whisper_model import ModelStatus, model_status
 from transcode.thumbnails.api import router as _thumbnails_router
 
@@ -42,6 +43,7 @@ __all__ = [
     "model_status",
     "published_prefix",
     "router",
+    "set_vocabulary_view",
     "track_key",
     "tracks_of",
 ]

@@ -21,6 +21,7 @@ from transcode.hls.service import (
 )
 from transcode.hls.split import encode_chunk, encode_split_ladder
 from transcode.subtitles.retention import sweep_leftovers
+from transcode.subtitles.retranslation import RETRANSLATE_KIND, publish_retranslation, retranslate
 from transcode.subtitles.service import publish_subtitles, transcribe_asset
 from transcode.thumbnails.service import publish_thumbnails, render_thumbnails
 
@@ -89,6 +90,19 @@ def subtitle_asset(ctx: JobContext) -> Finisher:
     return finish
 
 
+def translate_subtitles(ctx: JobContext) -> Finisher:
+    """A PD's corrected transcript through the text translator, as the English track."""
+    assert ctx.asset_id is not None
+    runtime = current_runtime()
+    translated = retranslate(runtime, ctx.asset_id, ctx.job_id, ctx.params)
+
+    def finish(session: Session, job: Job) -> None:
+        if translated is not None and job.asset_id is not None:
+            publish_retranslation(session, runtime, job.asset_id, translated)
+
+    return finish
+
+
 def thumbnail_asset(ctx: JobContext) -> Finisher:
     assert ctx.asset_id is not None
     runtime = current_runtime()
@@ -139,5 +153,6 @@ register(JobKind(name="transcode_chunk", queue="transcode", handler=transcode_ch
 register(JobKind(name="loudness", queue="transcode", handler=measure_loudness))
 register(JobKind(name="thumbnails", queue="transcode", handler=thumbnail_asset))
 register(JobKind(name="subtitles", queue="subtitles", handler=subtitle_asset))
+register(JobKind(name=RETRANSLATE_KIND, queue="subtitles", handler=translate_subtitles))
 register(JobKind(name="render_clip", queue="render", handler=render_clip, on_give_up=_clip_given_up))
 register_periodic("subtitle_leftovers", sweep_leftovers)

@@ -112,3 +112,14 @@ def _aliases(aliases: list[str], problems: list[str]) -> list[str]:
         if text and text not in cleaned:
             cleaned.append(text)
     return cleaned
+
+
+def catalogue_vocabulary(session: Session, owner_id: str) -> list[str]:
+    """The names and aliases of the owner's catalogue, oldest first: words for Whisper to listen
+    for (`transcode.set_vocabulary_view`)."""
+    rows = session.scalars(
+        select(CatalogueProduct)
+        .where(CatalogueProduct.owner_id == owner_id)
+        .order_by(CatalogueProduct.created_at)
+    )
+    return [word for row in rows for word in (row.name, *row.aliases)]

@@ -56,8 +56,12 @@ class RenditionOut(Rendition):
 class SubtitleOut(BaseModel):
     language: str  # ISO 639-1
     kind: Literal["transcript", "translation"]
-    origin: Literal["whisper", "edit"] = "whisper"  # edit: a PD's correction replaced Whisper's cues
+    # edit: a PD's correction replaced Whisper's cues; translator: translated from a corrected transcript
+    origin: Literal["whisper", "edit", "translator"] = "whisper"
     version: int = 1
+    # draft: machine output that failed the degeneracy checks (loops, low confidence, text that was not
+    # said); overseas channels are not sent a draft translation
+    quality: Literal["ok", "draft"] = "ok"
     vtt_url: str
     srt_url: str
 

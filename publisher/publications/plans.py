@@ -14,6 +14,7 @@ class SubtitleSource:
 
     language: str
     vtt_key: str
+    draft: bool = False  # a machine translation that failed the degeneracy checks
 
 
 @dataclass(frozen=True)

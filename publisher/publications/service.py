@@ -25,11 +25,10 @@ from publisher.publications.plans import (
     OutputFile,
     Receipt,
     Rendered,
-    SubtitleSource,
     Violation,
 )
 from publisher.publications.schemas import PublicationIn, PublicationOut, ReceiptOut
-from publisher.publications.sources import Subject, find_subject, subject_of, subtitle_keys
+from publisher.publications.sources import Subject, find_subject, subject_of, subtitle_sources
 from shopcast.auth import ownership
 from shopcast.auth.models import Role
 from shopcast.auth.service import Principal, visible_owner_ids
@@ -183,7 +182,7 @@ def start_render(session: Session, publication_id: str) -> ConformPlan | None:
     if subject is None:
         return None
     profile = profile_of(channel)
-    spoken, keys = subtitle_keys(session, subject.asset_id)
+    spoken, subtitles = subtitle_sources(session, subject.asset_id)
     if publication.state is PublicationState.queued:
         publication.state = PublicationState.rendering
     return ConformPlan(
@@ -198,7 +197,7 @@ def start_render(session: Session, publication_id: str) -> ConformPlan | None:
         focus_x=subject.focus_x,
         media_name=delivered_name(publication, profile.extension),
         spoken_language=spoken,
-        subtitles=[SubtitleSource(language, key) for language, key in keys.items()],
+        subtitles=subtitles,
         ranges=subject.ranges,
         subtitles_burned=subject.subtitles_burned,
         products=subject.products,

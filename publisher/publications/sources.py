@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ingest import get_visible_asset, products_of, source_key, source_of
+from publisher.publications.plans import SubtitleSource
 from shopcast.auth.service import Principal
 from shopcast.errors import Conflict
 from transcode import ClipEdit, clip_by_id, get_visible_clip, published_prefix, track_key, tracks_of
@@ -100,8 +101,15 @@ def _clip_subject(session: Session, clip_id: str) -> Subject | None:
     )
 
 
-def subtitle_keys(session: Session, asset_id: str) -> tuple[str | None, dict[str, str]]:
-    """(the spoken language, if transcribed; the WebVTT key of each language's track)."""
+def subtitle_sources(session: Session, asset_id: str) -> tuple[str | None, list[SubtitleSource]]:
+    """(the spoken language, if transcribed; each language's WebVTT, and whether it is a draft
+    translation, which profiles with `refuse_drafts` do not deliver)."""
     tracks = tracks_of(session, asset_id)
     spoken = next((t.language for t in tracks if t.kind == "transcript"), None)
-    return spoken, {t.language: track_key(t, "vtt") for t in tracks}
+    sources = [
+        SubtitleSource(
+            t.language, track_key(t, "vtt"), draft=t.kind == "translation" and t.quality == "draft"
+        )
+        for t in tracks
+    ]
+    return spoken, sources

@@ -33,6 +33,17 @@ def _missing(wanted: str, language: str | None) -> Violation:
                      wanted, language)  # fmt: skip
 
 
+def _draft(plan: ConformPlan, language: str) -> list[Violation]:
+    source = next((s for s in plan.subtitles if s.language == language), None)
+    if source is None or not source.draft or not plan.profile.subtitles.refuse_drafts:
+        return []
+    message = (
+        f"the {language!r} subtitles are a draft machine translation (they failed the degeneracy "
+        "checks): a PD's correction or a text translator's translation clears them"
+    )
+    return [Violation("subtitles_draft", message, "ok", "draft")]
+
+
 def burn_script(store: ObjectStore, plan: ConformPlan, folder: Path) -> tuple[Path | None, list[Violation]]:
     """The ASS script to burn in (None when the profile burns nothing, the clip already has them,
     or no cue falls inside the clip), or the violation when the language has no subtitles."""
@@ -45,6 +56,8 @@ def burn_script(store: ObjectStore, plan: ConformPlan, folder: Path) -> tuple[Pa
         return None, [_missing(wanted, language)]
     if not cues:
         return None, []
+    if language and (refused := _draft(plan, language)):
+        return None, refused
     picture = plan.profile.picture
     script = folder / "burn.ass"
     script.write_text(render_ass(cues, picture.width, picture.height), encoding="utf-8")
@@ -70,6 +83,7 @@ def sidecar_files(
         if language is None or all(s.language != language for s in plan.subtitles):
             violations.append(_missing(sidecar.language, language))
         else:
+            violations += _draft(plan, language)
             wanted.update((language, extension) for extension in sidecar.formats)
     files: list[SubtitleFile] = []
     for source in plan.subtitles:

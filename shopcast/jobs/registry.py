@@ -23,6 +23,7 @@ KIND_QUEUES: dict[str, str] = {
     "thumbnails": "transcode",
     "transcode_chunk": "transcode",
     "subtitles": "subtitles",
+    "translate_subtitles": "subtitles",
     "render_clip": "render",
     "render_publication": "render",
     "deliver_publication": "publish",

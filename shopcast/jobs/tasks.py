@@ -10,6 +10,7 @@ from typing import Any
 from celery import Task
 from celery.signals import worker_process_init, worker_ready, worker_shutdown
 
+import commerce.tasks  # noqa: F401  (the catalogue's names bias transcriptions)
 import ingest.tasks  # noqa: F401  (registers the probe job and upload expiry)
 import publisher.tasks  # noqa: F401  (registers the publication render and delivery jobs)
 import shopcast.webhooks.tasks  # noqa: F401  (webhook delivery and its retry sweep)

@@ -177,6 +177,9 @@ _EN: dict[str, str] = {
     "subs.save": "Save subtitles",
     "subs.saved": "Subtitles saved.",
     "subs.none": "No subtitles yet.",
+    "subs.draft": "draft",
+    "subs.draft_note": "A draft: this machine translation failed the quality checks and overseas channels "
+    "will not receive it until it is corrected.",
     "clip.title": "Make a clip",
     "clip.in": "In (s)",
     "clip.out": "Out (s)",
@@ -379,6 +382,9 @@ _KO: dict[str, str] = {
     "subs.save": "자막 저장",
     "subs.saved": "자막을 저장했습니다.",
     "subs.none": "아직 자막이 없습니다.",
+    "subs.draft": "초안",
+    "subs.draft_note": "초안: 이 기계 번역은 품질 검사를 통과하지 못해, "
+    "고칠 때까지 해외 채널에 보내지 않습니다.",
     "clip.title": "클립 만들기",
     "clip.in": "시작 (초)",
     "clip.out": "끝 (초)",

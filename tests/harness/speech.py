@@ -48,6 +48,35 @@ SENTENCES = (
 )
 
 ESPEAK = "espeak-ng"
+# Korean read by MBROLA's recorded voice (../shared/tools/ko_speech, fetched at test time; exit 3 when
+# its parts cannot be had). Digits as Whisper writes them, so references compare.
+KO_SAY = Path(__file__).resolve().parents[3] / "shared" / "tools" / "ko_speech" / "say"
+KO_SHOW = (
+    "안녕하세요, 여러분. 오늘 소개할 상품은 제주 감귤입니다.",
+    "한 박스에 19,000원이고, 오늘만 20% 할인해 드려요.",
+    "지금 장바구니에 담으시면 내일 바로 배송됩니다.",
+    "다음 상품은 국산 참기름이에요. 고소한 향이 정말 좋습니다.",
+)
+
+
+class KoreanSpeechMissing(Exception):
+    """The Korean voice's parts could not be fetched: tests skip, saying so."""
+
+
+def korean_wav(text: str, path: Path) -> Path:
+    """`text` spoken in Korean into a 16 kHz mono WAV; raises KoreanSpeechMissing when the tool
+    cannot fetch its parts (no network, no Debian mirror)."""
+    if not KO_SAY.exists():
+        raise KoreanSpeechMissing(f"{KO_SAY} is not there")
+    source = path.with_suffix(".txt")
+    source.write_text(text, encoding="utf-8")
+    command = [str(KO_SAY), str(source), str(path)]
+    done = subprocess.run(command, capture_output=True, timeout=900, check=False)
+    if done.returncode == 3:
+        raise KoreanSpeechMissing(done.stderr.decode(errors="replace").strip())
+    if done.returncode != 0:
+        raise RuntimeError(f"ko_speech failed: {done.stderr.decode(errors='replace')[-2000:]}")
+    return path
 
 
 def espeak_wav(text: str, path: Path, voice: str = "en-us", words_per_minute: int = 150) -> Path:
@@ -92,6 +121,11 @@ class SpeechFactory:
 
     def korean_pitch(self) -> Path:
         return self.spoken("pitch_ko", KOREAN_PITCH, voice="ko")
+
+    def korean_show(self) -> Path:
+        """About 16 s of a Korean shopping show (KO_SHOW), in a recorded Korean voice."""
+        path = self.folder / "ko_show.wav"
+        return path if path.exists() else korean_wav(" ".join(KO_SHOW), path)
 
     def long_track(self, seconds: int) -> tuple[Path, str]:
         """At least `seconds` of speech (whole sentences, cycled) and the text it reads."""

@@ -23,6 +23,7 @@ from shopcast.media.subtitle_formats import (
     parse_subtitles,
 )
 from shopcast.runtime import Runtime
+from transcode.subtitles.retranslation import queue_retranslation
 from transcode.subtitles.service import replace_track, subtitles_view
 
 router = APIRouter(tags=["subtitles"])
@@ -64,6 +65,7 @@ def put_subtitles(
         cues = parse_subtitles(decode_subtitle_bytes(body))
     except SubtitleFileError as exc:
         raise ValidationFailed(str(exc), code="invalid_subtitles") from exc
-    replace_track(session, runtime, asset.id, asset.owner_id, language, cues)
+    track = replace_track(session, runtime, asset.id, asset.owner_id, language, cues)
+    queue_retranslation(session, runtime, track)
     view = next(s for s in subtitles_view(session, runtime, asset.id) if s["language"] == language)
     return SubtitleOut.model_validate(view)

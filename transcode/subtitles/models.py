@@ -18,7 +18,10 @@ class SubtitleTrack(Base):
     asset_id: Mapped[str] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"), primary_key=True)
     language: Mapped[str] = mapped_column(String(8), primary_key=True)  # ISO 639-1
     kind: Mapped[str] = mapped_column(String(16))  # transcript | translation
-    origin: Mapped[str] = mapped_column(String(16))  # whisper | edit
+    # whisper (the subtitles job) | edit (a PD's correction) | translator (a text translator's
+    # translation of the PD's corrected transcript)
+    origin: Mapped[str] = mapped_column(String(16))
+    quality: Mapped[str] = mapped_column(String(8), default="ok")  # ok | draft (quality.py)
     # Object-store prefix holding <language>.vtt and <language>.srt; each version writes its own.
     prefix: Mapped[str] = mapped_column(String(200))
     cue_count: Mapped[int] = mapped_column(Integer)

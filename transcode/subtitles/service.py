@@ -17,7 +17,7 @@ import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -28,7 +28,7 @@ from shopcast.events.service import emit
 from shopcast.ids import new_id
 from shopcast.jobs.registry import ProgressReport
 from shopcast.jobs.scratch import job_scratch
-from shopcast.media.cues import Cue, CueWord, segment_cues
+from shopcast.media.cues import Cue
 from shopcast.media.ffmpeg_runner import BACKGROUND_NICENESS, run_ffmpeg
 from shopcast.media.subtitle_formats import render_srt, render_vtt
 from shopcast.runtime import Runtime
@@ -37,9 +37,13 @@ from transcode.hls.service import asset_gone_checker
 from transcode.local_source import local_source
 from transcode.subtitles.command import build_speech_extract
 from transcode.subtitles.models import SubtitleTrack
+from transcode.subtitles.quality import Quality, judge
 from transcode.subtitles.retention import delete_replaced_after_commit
-from transcode.subtitles.transcriber import Transcript, load_transcriber
+from transcode.subtitles.transcriber import load_transcriber
+from transcode.subtitles.translator import TranslationRequest, cues_of, load_translator
+from transcode.subtitles.vocabulary import vocabulary_for
 
+_Result = TypeVar("_Result")
 LANGUAGE = re.compile(r"^[a-z]{2}$")
 _NAMES = {"ko": "한국어", "en": "English", "ja": "日本語", "zh": "中文"}
 _VTT_TYPE = "text/vtt; charset=utf-8"
@@ -53,6 +57,7 @@ class TrackFiles:
     language: str
     kind: str
     cue_count: int
+    quality: Quality = "ok"
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,7 @@ def transcribe_asset(
     Silence, music or no audio give a set without tracks."""
     with runtime.sessions() as session:
         found = source_of(session, asset_id)
+        vocabulary = vocabulary_for(session, asset_id)
     if found is None:
         return None
     source = found[1]
@@ -75,6 +81,7 @@ def transcribe_asset(
     if not source.audio_codec:
         return SubtitleSet(prefix, [])
     transcriber = load_transcriber(runtime.settings)
+    translator = load_translator(runtime.settings, transcriber)
     with job_scratch(runtime.settings) as folder:
         wav = folder / "speech.wav"
         duration = float(source.duration_s)
@@ -86,27 +93,27 @@ def transcribe_asset(
             background=True,
         )
         report(0.1)
-        transcript = _at_low_priority(lambda: transcriber.transcribe(wav, language=None, task="transcribe"))
-        tracks = [(transcript.language, "transcript", _cues(transcript, transcript.language))]
+        transcript = _at_low_priority(lambda: transcriber.transcribe(wav, None, "transcribe", vocabulary))
+        spoken = cues_of(transcript, transcript.language)
+        tracks = [(transcript.language, "transcript", spoken, judge(transcript).quality)]
         report(0.55)
         if transcript.words and transcript.language != "en":
-            translation = _at_low_priority(
-                lambda: transcriber.transcribe(wav, language=transcript.language, task="translate")
-            )
-            tracks.append(("en", "translation", _cues(translation, "en")))
+            request = TranslationRequest(transcript.language, spoken, "en", wav, transcript)
+            translation = _at_low_priority(lambda: translator.translate(request))
+            tracks.append(("en", "translation", translation.cues, translation.verdict.quality))
     written = []
-    for language, kind, cues in tracks:
+    for language, kind, cues, quality in tracks:
         if cues:
-            _store_track(runtime, prefix, language, cues)
-            written.append(TrackFiles(language, kind, len(cues)))
+            store_track(runtime, prefix, language, cues)
+            written.append(TrackFiles(language, kind, len(cues), quality))
     return SubtitleSet(prefix, written)
 
 
-def _at_low_priority(work: Callable[[], Transcript]) -> Transcript:
+def _at_low_priority(work: Callable[[], _Result]) -> _Result:
     """Run `work` in a thread of its own at the background niceness (Linux sets niceness per
     thread, and the inference threads it starts inherit it), so a transcription on a busy machine
     takes what the ladder leaves; the worker's own thread keeps its priority for the next job."""
-    outcome: dict[str, Transcript | BaseException] = {}
+    outcome: dict[str, Any] = {}
 
     def run() -> None:
         with contextlib.suppress(OSError, AttributeError):  # not Linux, or not allowed: normal priority
@@ -120,18 +127,12 @@ def _at_low_priority(work: Callable[[], Transcript]) -> Transcript:
     thread.start()
     thread.join()
     if "error" in outcome:
-        raise outcome["error"]  # type: ignore[misc]
-    result = outcome["result"]
-    assert isinstance(result, Transcript)
+        raise outcome["error"]
+    result: _Result = outcome["result"]
     return result
 
 
-def _cues(transcript: Transcript, language: str) -> list[Cue]:
-    words = [CueWord(w.text, w.start_s, w.end_s) for w in transcript.words if w.text.strip()]
-    return segment_cues(words, language)
-
-
-def _store_track(runtime: Runtime, prefix: str, language: str, cues: Sequence[Cue]) -> None:
+def store_track(runtime: Runtime, prefix: str, language: str, cues: Sequence[Cue]) -> None:
     runtime.store.put_bytes(f"{prefix}/{language}.vtt", render_vtt(cues).encode(), _VTT_TYPE)
     runtime.store.put_bytes(f"{prefix}/{language}.srt", render_srt(cues).encode(), _SRT_TYPE)
 
@@ -155,7 +156,10 @@ def publish_subtitles(session: Session, runtime: Runtime, asset_id: str, result:
         else:  # a PD's correction stands: this job's files of the language are never read
             delete_replaced_after_commit(session, runtime, asset_id, files.language, result.prefix)
     session.flush()
-    data = {"id": asset_id, "subtitles": [{"language": t.language, "kind": t.kind} for t in result.tracks]}
+    data = {
+        "id": asset_id,
+        "subtitles": [{"language": t.language, "kind": t.kind, "quality": t.quality} for t in result.tracks],
+    }
     emit(session, "subtitles.ready", owner_id=found[0], subject_id=asset_id, data=data)
 
 
@@ -173,6 +177,7 @@ def _replace_whisper_track(session: Session, track: SubtitleTrack, files: TrackF
             kind=files.kind,
             prefix=prefix,
             cue_count=files.cue_count,
+            quality=files.quality,
             version=track.version + 1,
             published_at=utcnow(),
         )
@@ -189,6 +194,7 @@ def _new_track(asset_id: str, files: TrackFiles, prefix: str) -> SubtitleTrack:
         origin="whisper",
         prefix=prefix,
         cue_count=files.cue_count,
+        quality=files.quality,
         version=1,
     )
 
@@ -199,7 +205,7 @@ def replace_track(
     """A PD's corrected cues become the language's track; the version it replaces is deleted once
     this commits, unless a running render may still read it (`retention.py`)."""
     prefix = f"assets/{asset_id}/subtitles/edit-{new_id()}"
-    _store_track(runtime, prefix, language, cues)
+    store_track(runtime, prefix, language, cues)
     track = session.get(SubtitleTrack, (asset_id, language))
     delete_replaced_after_commit(session, runtime, asset_id, language, track.prefix if track else None)
     if track is None:
@@ -207,7 +213,7 @@ def replace_track(
         track = _new_track(asset_id, TrackFiles(language, kind, len(cues)), prefix)
         track.version = 0  # the edit below makes it the first version
         session.add(track)
-    track.origin, track.prefix, track.cue_count = "edit", prefix, len(cues)
+    track.origin, track.prefix, track.cue_count, track.quality = "edit", prefix, len(cues), "ok"
     track.version, track.published_at = (track.version or 0) + 1, utcnow()
     session.flush()
     data = {"id": asset_id, "subtitles": [{"language": language, "kind": track.kind}], "edited": True}
@@ -241,6 +247,7 @@ def subtitles_view(session: Session, runtime: Runtime, asset_id: str) -> list[di
             "kind": t.kind,
             "origin": t.origin,
             "version": t.version,
+            "quality": t.quality,
             "vtt_url": f"{base}/{t.language}.vtt?token={token}",
             "srt_url": f"{base}/{t.language}.srt?token={token}",
         }

@@ -7,7 +7,7 @@ only sees `Transcriber.transcribe` and the dataclasses below.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -38,6 +38,10 @@ _LOW_AVG_LOGPROB = -1.0
 # The gzip ratio of a segment's text above which Whisper is looping ("오늘의 영상은 오늘의 영상은 ...").
 # The sequential decoder retries such segments at higher temperatures; the batched one keeps them.
 _REPETITIVE_COMPRESSION = 2.4
+# Translating Korean, base loops on one word for a minute ("flat-flat-flat..."): penalise tokens it
+# has just written and forbid a 4-gram twice in a window. Transcripts keep the plain decoder, whose
+# Korean error rate these would change; quality.py judges both afterwards.
+_LOOP_GUARDS: dict[str, Any] = {"repetition_penalty": 1.15, "no_repeat_ngram_size": 4}
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,8 @@ class Segment:
     start_s: float
     end_s: float
     words: tuple[TranscribedWord, ...]
+    # Whisper's confidence in the segment (mean token log-probability), for quality.py
+    avg_logprob: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -83,10 +89,17 @@ class Transcript:
 
 
 class Transcriber(Protocol):
-    def transcribe(self, audio: Path, language: str | None = None, task: Task = "transcribe") -> Transcript:
+    def transcribe(
+        self,
+        audio: Path,
+        language: str | None = None,
+        task: Task = "transcribe",
+        vocabulary: Sequence[str] = (),
+    ) -> Transcript:
         """Timed words of the speech in `audio` (any file FFmpeg reads).
 
         `language=None` detects the language; `task="translate"` writes English whatever was spoken.
+        `vocabulary` (product names: vocabulary.py) biases the decoder towards those spellings.
         Silence, music and tones give a transcript without words.
         """
         ...
@@ -99,7 +112,13 @@ class FasterWhisperTranscriber:
     def __init__(self, settings: Settings):
         self._settings = settings
 
-    def transcribe(self, audio: Path, language: str | None = None, task: Task = "transcribe") -> Transcript:
+    def transcribe(
+        self,
+        audio: Path,
+        language: str | None = None,
+        task: Task = "transcribe",
+        vocabulary: Sequence[str] = (),
+    ) -> Transcript:
         """See Transcriber. Raises ModelNotInstalled or ModelChecksumMismatch (whisper_model.py)
         when the weights cannot be had, and av's errors when `audio` cannot be decoded."""
         model = _shared_model(self._settings)
@@ -109,7 +128,10 @@ class FasterWhisperTranscriber:
             "word_timestamps": True,
             "vad_filter": True,
             "condition_on_previous_text": False,  # a hallucinated line must not seed the next one
+            **(_LOOP_GUARDS if task == "translate" else {}),
         }
+        if vocabulary and task == "transcribe":
+            options["hotwords"] = ", ".join(vocabulary)
         batch_size = self._settings.whisper_batch_size
         if batch_size > 1:
             # Imported here: faster-whisper brings CTranslate2 and ONNX Runtime, which API processes that
@@ -142,7 +164,8 @@ def _kept_segments(segments: Iterable[Any]) -> Iterable[Segment]:
         words = tuple(
             TranscribedWord(w.word, float(w.start), float(w.end), float(w.probability)) for w in segment.words
         )
-        yield Segment(segment.text, float(segment.start), float(segment.end), words)
+        start, end, logprob = float(segment.start), float(segment.end), float(segment.avg_logprob)
+        yield Segment(segment.text, start, end, words, logprob)
 
 
 def _hallucinated(segment: Any) -> bool:

@@ -79,6 +79,9 @@ class Sidecar(_Strict):
 class Subtitles(_Strict):
     burn: str | None = Field(default=None, pattern=r"^(spoken|[a-z]{2})$")
     sidecars: list[Sidecar] = Field(default_factory=list)
+    # refuse to deliver a draft machine translation (burned in or as a sidecar) until a PD corrects
+    # it or a text translator writes it again
+    refuse_drafts: bool = False
 
 
 class Profile(_Strict):

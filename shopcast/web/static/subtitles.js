@@ -31,7 +31,7 @@ function cueItem(cue, index) {
 
 async function showLanguage(asset) {
   const sub = asset.subtitles.find((s) => s.language === select.value);
-  status.textContent = "";
+  status.textContent = sub?.quality === "draft" ? t("subs.draft_note") : "";
   if (!sub) return;
   const cues = parseVtt(await (await fetch(sub.vtt_url)).text());
   list.replaceChildren(...cues.map(cueItem));
@@ -59,7 +59,8 @@ export function setUpSubtitleEditor(getAsset, onSaved) {
     document.getElementById("subs-none").hidden = asset.subtitles.length > 0;
     if (shown || !asset.subtitles.length) return;
     shown = true;
-    select.replaceChildren(...asset.subtitles.map((s) => element("option", { value: s.language, text: `${s.language} (${s.kind})` })));
+    const label = (s) => `${s.language} (${s.kind})` + (s.quality === "draft" ? ` · ${t("subs.draft")}` : "");
+    select.replaceChildren(...asset.subtitles.map((s) => element("option", { value: s.language, text: label(s) })));
     showLanguage(asset).catch(showError);
   };
 }

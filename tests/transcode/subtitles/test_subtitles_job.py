@@ -10,7 +10,6 @@ from typing import Any
 
 import httpx
 import pysubs2
-import pytest
 import webvtt
 
 from tests.harness.events import event_count
@@ -19,11 +18,6 @@ from tests.harness.speech import SpeechFactory
 from tests.harness.stack import Stack
 from tests.harness.tus import upload, wait_for_job
 from tests.transcode.outputs import wait_for_ladder
-
-
-@pytest.fixture(scope="module")
-def speech(tmp_path_factory: pytest.TempPathFactory) -> SpeechFactory:
-    return SpeechFactory(tmp_path_factory.mktemp("speech"))
 
 
 def _with_picture(audio: Path, folder: Path, name: str) -> Path:

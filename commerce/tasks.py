@@ -1,0 +1,8 @@
+"""Commerce's part in the worker: the creator's catalogue biases the transcription of their speech
+(`transcode/subtitles/vocabulary.py`). Imported by the worker's task module, as the domains' job
+kinds are."""
+
+from commerce.catalogue.service import catalogue_vocabulary
+from transcode import set_vocabulary_view
+
+set_vocabulary_view(catalogue_vocabulary)
