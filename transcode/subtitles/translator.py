@@ -86,7 +86,7 @@ class WhisperTranslator:
 
 class TextTranslator:
     """Each spoken cue's text through a text engine, its words spread over the cue's time and laid
-    out again in the target language's style."""
+    out again in the target language's style (split into more cues where it is too long for one)."""
 
     reads_text = True
 
@@ -97,8 +97,9 @@ class TextTranslator:
         texts = [" ".join(cue.lines) for cue in request.cues]
         translated = self._engine.translate_texts(texts, request.language, request.target) if texts else []
         pairs = zip(request.cues, translated, strict=True)
-        words = [word for cue, text in pairs for word in _spread(cue, text)]
-        return Translation(segment_cues(words, request.target), Verdict("ok", ()))
+        # each spoken cue on its own: the translation keeps the cue breaks (and a PD's choice of them)
+        cues = [cue for source, text in pairs for cue in segment_cues(_spread(source, text), request.target)]
+        return Translation(cues, Verdict("ok", ()))
 
 
 def _spread(cue: Cue, text: str) -> list[CueWord]:
