@@ -35,7 +35,7 @@ def test_the_embed_page_plays_with_its_own_token_and_refuses_forged_expired_or_o
             assert client.post("/v1/beacons", json=beacon).status_code == 403
 
 
-def test_a_session_counts_each_thing_once_and_ten_thousand_beacons_are_bounded(shop_asset: ShopAsset) -> None:
+def test_a_session_counts_each_thing_once_and_a_flood_of_beacons_is_bounded(shop_asset: ShopAsset) -> None:
     stack = shop_asset.stack
     session = f"flood-{stack.name}-{time.monotonic_ns()}"
     with stack.client(shop_asset.creator) as owner, stack.client() as viewer:
@@ -50,14 +50,14 @@ def test_a_session_counts_each_thing_once_and_ten_thousand_beacons_are_bounded(s
         assert unknown.status_code == 422
         answers = [
             viewer.post("/v1/beacons", json=shop_asset.beacon("progress", session, at_s=i * 5.0)).status_code
-            for i in range(10_000)
+            for i in range(2_000)
         ]
         after = owner.get(f"/v1/assets/{shop_asset.asset_id}/stats").json()
     assert answers.count(202) < 100
-    assert answers.count(429) > 9_900
+    assert answers.count(429) > 1_900
     assert after["views"] - before["views"] == 1
     assert after["plays"] - before["plays"] == 1
-    # the playhead claimed 50,000 s; the session lived a few seconds, so that is all it may count
+    # the playhead claimed 10,000 s; the session lived a few seconds, so that is all it may count
     assert after["watch_s"] - before["watch_s"] < 120
     mug = next(p for p in after["products"] if p["sku"] == "MUG-1")
     assert mug["clicks"] - next(p for p in before["products"] if p["sku"] == "MUG-1")["clicks"] == 1
