@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-__all__ = ["ProductEntry", "overlapping", "sorted_entries"]
+__all__ = ["SHARED_FIELDS", "ProductEntry", "overlapping", "sorted_entries"]
 
 
 class ProductEntry(BaseModel):
@@ -29,6 +29,10 @@ class ProductEntry(BaseModel):
 
     def stored(self) -> dict[str, Any]:
         return self.model_dump()
+
+
+# What a product entry tells anyone outside: its fields but our own id.
+SHARED_FIELDS = tuple(name for name in ProductEntry.model_fields if name != "id")
 
 
 def sorted_entries(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -123,3 +123,20 @@ def catalogue_vocabulary(session: Session, owner_id: str) -> list[str]:
         .order_by(CatalogueProduct.created_at)
     )
     return [word for row in rows for word in (row.name, *row.aliases)]
+
+
+CATALOGUE_FIELDS = ("name", "url", "price", "currency", "image_url")
+
+
+def filled_from_catalogue(
+    session: Session, owner_id: str, fields: dict[str, object], given: set[str]
+) -> dict[str, object]:
+    """A product's checked `fields` with what the request left out (not in `given`, or null) taken
+    from the owner's catalogue entry of its SKU, when there is one."""
+    known = find(session, owner_id, str(fields["sku"]))
+    if known is None:
+        return fields
+    missing = {
+        key: getattr(known, key) for key in CATALOGUE_FIELDS if key not in given or fields[key] is None
+    }
+    return {**fields, **missing}

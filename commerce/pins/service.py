@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from commerce.catalogue.service import find, require_seller
+from commerce.catalogue.service import filled_from_catalogue, require_seller
 from commerce.pins.models import ProductPin
 from commerce.pins.schemas import PinIn, PinOut
 from commerce.product_fields import checked_fields
@@ -107,12 +107,7 @@ def _product_fields(session: Session, owner_id: str, body: PinIn) -> dict[str, o
     fields = checked_fields("", body, problems)
     if problems:
         raise ValidationFailed("; ".join(problems), code="invalid_product")
-    known = find(session, owner_id, str(fields["sku"]))
-    if known is not None:
-        given = body.model_dump(exclude_unset=True)
-        for key in ("name", "url", "price", "currency", "image_url"):
-            if key not in given or fields[key] is None:
-                fields[key] = getattr(known, key)
+    fields = filled_from_catalogue(session, owner_id, fields, body.model_fields_set)
     if not fields["name"]:
         raise ValidationFailed(
             f"sku: {fields['sku']!r} is not in the catalogue, so the pin needs a name", code="unknown_sku"

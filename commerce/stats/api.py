@@ -61,8 +61,7 @@ async def post_beacon(request: Request, body: BeaconIn | BeaconBatchIn) -> JSONR
 
 async def _skus(runtime: Runtime, parts: _Parts, beacon: BeaconIn) -> frozenset[str] | None:
     """The SKUs of the beacon's object's timeline, from this process's cache when it is fresh."""
-    kind: EmbedKind = "asset" if beacon.asset_id is not None else "clip"
-    object_id = beacon.asset_id or beacon.clip_id or ""
+    kind, object_id = beacon.subject
     cached, skus = parts.skus.get(kind, object_id)
     if cached:
         return skus

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from shopcast.api.nul_refusal import RequestModel
 from shopcast.api.routes import ID_PATTERN
+from shopcast.embed_links import EmbedKind
 
 BeaconType = Literal["view", "play", "progress", "product_impression", "product_click"]
 
@@ -24,6 +25,11 @@ class BeaconIn(RequestModel):
     sku: str | None = Field(default=None, min_length=1, max_length=100)
     asset_id: str | None = Field(default=None, pattern=ID_PATTERN)
     clip_id: str | None = Field(default=None, pattern=ID_PATTERN)
+
+    @property
+    def subject(self) -> tuple[EmbedKind, str]:
+        """The kind and id of the object it is about."""
+        return ("asset", self.asset_id) if self.asset_id is not None else ("clip", self.clip_id or "")
 
     @model_validator(mode="after")
     def _one_object_and_sku_when_needed(self) -> BeaconIn:

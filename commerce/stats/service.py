@@ -40,8 +40,7 @@ _SKUS_TTL_S = 10.0
 def admit(settings: Settings, body: BeaconIn, skus: frozenset[str] | None) -> Beacon:
     """The beacon to count; Forbidden (`invalid_token`) for a token not signed for its object,
     NotFound when the object is gone, ValidationFailed (`unknown_sku`) for a SKU not on its timeline."""
-    kind: EmbedKind = "asset" if body.asset_id is not None else "clip"
-    object_id = body.asset_id or body.clip_id or ""
+    kind, object_id = body.subject
     if not embed_token_valid(settings, kind, object_id, body.token):
         raise Forbidden("this embed token is invalid, expired or for something else", code="invalid_token")
     if skus is None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from commerce.catalogue.service import find, require_seller
+from commerce.catalogue.service import filled_from_catalogue, require_seller
 from commerce.product_fields import checked_fields
 from commerce.timeline.schemas import TimelineEntryIn, TimelineIn
 from ingest import get_visible_asset, replace_products, source_of
@@ -67,13 +67,9 @@ def _entry(
     duration: float | None,
     problems: list[str],
 ) -> dict[str, Any]:
-    fields = checked_fields(prefix, item, problems)
-    known = find(session, owner_id, str(fields["sku"]))
-    given = item.model_dump(exclude_unset=True)
-    if known is not None:
-        for key in ("name", "url", "price", "currency", "image_url"):
-            if key not in given or fields[key] is None:
-                fields[key] = getattr(known, key)
+    fields = filled_from_catalogue(
+        session, owner_id, checked_fields(prefix, item, problems), item.model_fields_set
+    )
     if not fields["name"]:
         problems.append(f"{prefix}name: {fields['sku']!r} is not in the catalogue, so give a name")
     if item.end_s <= item.start_s:

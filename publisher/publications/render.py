@@ -17,6 +17,7 @@ from publisher.publications.subtitles import burn_script, sidecar_files
 from shopcast.jobs.registry import ProgressReport
 from shopcast.jobs.scratch import job_scratch
 from shopcast.media.ffmpeg_runner import run_ffmpeg
+from shopcast.product_entry import SHARED_FIELDS
 from shopcast.runtime import Runtime
 
 __all__ = ["render_publication_outputs", "sha256_of"]
@@ -80,8 +81,7 @@ def render_publication_outputs(
 def products_sidecar(plan: ConformPlan, path: Path) -> Path:
     """The product timeline next to the media, for the channel's player or shop: the entries on the
     delivered file's timeline."""
-    keys = ("sku", "name", "url", "price", "currency", "image_url", "start_s", "end_s")
-    entries = [{key: entry.get(key) for key in keys} for entry in plan.products]
+    entries = [{key: entry.get(key) for key in SHARED_FIELDS} for entry in plan.products]
     for entry, given in zip(entries, plan.products, strict=True):
         if entry["start_s"] is None:  # a request's tag, from before tags had ends
             entry["start_s"] = given.get("at_s", 0.0)
