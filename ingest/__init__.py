@@ -20,11 +20,13 @@ if TYPE_CHECKING:
     from ingest.assets.schemas import SubtitleOut, ThumbnailsOut
     from ingest.assets.service import get_visible as get_visible_asset
     from ingest.assets.service import mark_refused, products_of, record_loudness, replace_products, source_of
+    from ingest.live.captions import CAPTIONS_DIR, Captioner, set_captioner_factory
     from ingest.live.clips import ClipSource, LiveView, instant_clip_source
     from ingest.live.libsrt import available as srt_available
     from ingest.live.metrics import install_live_collector
     from ingest.live.node import LiveNode
     from ingest.live.pins_view import PinMark, set_pins_view
+    from ingest.live.recording_index import read_index as read_recording_index
     from ingest.live.rtmp_engine import RtmpEngine, prepare_engine
     from ingest.live.rtmp_engine import missing_parts as rtmp_missing_parts
     from ingest.live.schemas import InstantClipIn
@@ -48,6 +50,10 @@ _SOURCES: dict[str, tuple[str, str]] = {
     "products_of": ("ingest.assets.service", "products_of"),
     "replace_products": ("ingest.assets.service", "replace_products"),
     "PinMark": ("ingest.live.pins_view", "PinMark"),
+    "CAPTIONS_DIR": ("ingest.live.captions", "CAPTIONS_DIR"),
+    "Captioner": ("ingest.live.captions", "Captioner"),
+    "set_captioner_factory": ("ingest.live.captions", "set_captioner_factory"),
+    "read_recording_index": ("ingest.live.recording_index", "read_index"),
     "set_pins_view": ("ingest.live.pins_view", "set_pins_view"),
     "LiveStreamFacts": ("ingest.live.service", "LiveStreamFacts"),
     "live_stream_facts": ("ingest.live.service", "live_stream_facts"),
@@ -68,7 +74,9 @@ _SOURCES: dict[str, tuple[str, str]] = {
 }
 
 __all__ = [
+    "CAPTIONS_DIR",
     "AssetOutputs",
+    "Captioner",
     "ClipSource",
     "InstantClipIn",
     "LiveIngest",
@@ -87,10 +95,12 @@ __all__ = [
     "mark_refused",
     "prepare_engine",
     "products_of",
+    "read_recording_index",
     "record_loudness",
     "replace_products",
     "router",
     "rtmp_missing_parts",
+    "set_captioner_factory",
     "set_outputs_view",
     "set_pins_view",
     "source_key",

@@ -15,6 +15,7 @@ from commerce import stats_router as beacons_router
 from ingest import (
     install_live_collector,
     install_restream_collector,
+    set_captioner_factory,
     set_outputs_view,
     set_pins_view,
     start_live_ingest,
@@ -44,7 +45,7 @@ from shopcast.telemetry.broker_metrics import BrokerQueueCollector
 from shopcast.web import mount_web
 from shopcast.webhooks.api import router as webhooks_router
 from studio_booking import router as studio_router
-from transcode import asset_outputs_view
+from transcode import adopt_live_captions, asset_outputs_view, live_captioner_factory
 from transcode import router as transcode_router
 
 _TUS_HEADERS = [
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     dispatch.install()
     set_outputs_view(asset_outputs_view)
     set_pins_view(pin_marks)
+    set_captioner_factory(live_captioner_factory(settings), adopt_live_captions)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -16,7 +16,8 @@ from transcode.clips.service import to_out as clip_out
 from transcode.hls.api import router as _playback_router
 from transcode.subtitles.api import router as _subtitles_router
 from transcode.subtitles.command import burn_in_filter
-from transcode.subtitles.service import track_key, tracks_of
+from transcode.subtitles.live_captioner import live_captioner_factory
+from transcode.subtitles.service import adopt_live_captions, track_key, tracks_of
 from transcode.subtitles.vocabulary import set_vocabulary_view
 from transcode.subtitles.whisper_model import ModelStatus, model_status
 from transcode.thumbnails.api import router as _thumbnails_router
@@ -35,11 +36,13 @@ for _router in (
 __all__ = [
     "ClipEdit",
     "ModelStatus",
+    "adopt_live_captions",
     "asset_outputs_view",
     "burn_in_filter",
     "clip_by_id",
     "clip_out",
     "get_visible_clip",
+    "live_captioner_factory",
     "model_status",
     "published_prefix",
     "router",

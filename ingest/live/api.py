@@ -8,12 +8,13 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import FileResponse
 
 from ingest.live import service as live_service
+from ingest.live.captions import caption_languages, caption_segment, captioned_master, captions_playlist
 from ingest.live.clips import LiveView
 from ingest.live.models import LiveState, LiveStream
 from ingest.live.node import LiveNode
 from ingest.live.pins_view import pins_of
 from ingest.live.preview import preview_playlist, preview_segment, preview_subject
-from ingest.live.schemas import LiveStreamIn, LiveStreamOut
+from ingest.live.schemas import LiveStreamIn, LiveStreamOut, LiveStreamPatch
 from shopcast.api.idempotency import RequestIdentity, idempotent_create
 from shopcast.api.pagination import Page, PageParams, next_cursor, page_params
 from shopcast.api.routes import Id, IdempotencyKey, error_responses
@@ -28,6 +29,8 @@ StreamId = Id
 Token = Annotated[str, Query(max_length=200)]
 # Described only: an unlisted name is the 404 of a segment that slid out of the window, after the token check.
 SegmentName = Annotated[str, Path(json_schema_extra={"pattern": r"^[0-9]+\.ts$"})]
+CaptionName = Annotated[str, Path(json_schema_extra={"pattern": r"^[0-9]+\.vtt$"})]
+Language = Annotated[str, Path(pattern=r"^[a-z]{2}$", description="ISO 639-1, e.g. ko or en")]
 _ERRORS = error_responses(401, 403, 404, 409, 422)
 
 
@@ -41,7 +44,8 @@ def _out(request: Request, stream: LiveStream) -> LiveStreamOut:
     preview = None
     if stream.state is LiveState.live:
         token = sign(settings.secret_key, preview_subject(stream.id), settings.playback_ttl_s)
-        preview = f"{settings.public_url.rstrip('/')}/v1/live-streams/{stream.id}/preview.m3u8?token={token}"
+        playlist = "preview-master.m3u8" if stream.captions else "preview.m3u8"
+        preview = f"{settings.public_url.rstrip('/')}/v1/live-streams/{stream.id}/{playlist}?token={token}"
     srt = getattr(request.app.state, "srt", None)
     return live_service.to_out(stream, settings, preview, srt.port if srt is not None else None)
 
@@ -99,6 +103,47 @@ def live_preview(request: Request, session: DbSession, stream_id: StreamId, toke
     if playlist is None:
         raise NotFound("no preview yet: the first segment is still being recorded (or the stream is VP8)")
     return signed_playlist(playlist, token, cache="no-cache")
+
+
+@router.patch("/{stream_id}", response_model=LiveStreamOut, responses=_ERRORS)
+def update_live_stream(
+    request: Request, session: DbSession, user: CurrentUser, stream_id: StreamId, body: LiveStreamPatch
+) -> LiveStreamOut:
+    """Change the title, or the live captions before going live (`captions`: null turns them off)."""
+    return _out(request, live_service.update_stream(session, user, stream_id, body))
+
+
+@router.get("/{stream_id}/preview-master.m3u8", responses=_ERRORS)
+def live_preview_master(request: Request, stream_id: StreamId, token: Token = "") -> Response:
+    """A captioned stream's preview: the video playlist and a WebVTT rendition per caption language."""
+    directory = _preview_dir(request, stream_id, token).directory
+    master = captioned_master(directory, caption_languages(directory))
+    if master is None:
+        raise NotFound("no preview yet: the first segment is still being recorded (or the stream is VP8)")
+    return signed_playlist(master, token, cache="no-cache")
+
+
+@router.get("/{stream_id}/preview/captions/{language}.m3u8", responses=_ERRORS)
+def live_captions_playlist(
+    request: Request, stream_id: StreamId, language: Language, token: Token = ""
+) -> Response:
+    """The live captions of `language`: a WebVTT segment per video segment of the preview's window."""
+    playlist = captions_playlist(_preview_dir(request, stream_id, token).directory, language)
+    if playlist is None:
+        raise NotFound(f"no live captions in {language!r}")
+    return signed_playlist(playlist, token, cache="no-cache")
+
+
+@router.get("/{stream_id}/preview/captions/{language}/{name}", responses=_ERRORS)
+def live_captions_segment(
+    request: Request, stream_id: StreamId, language: Language, name: CaptionName, token: Token = ""
+) -> Response:
+    path = caption_segment(_preview_dir(request, stream_id, token).directory, language, name)
+    if path is None:
+        raise NotFound("no such caption segment")
+    return FileResponse(
+        path, media_type="text/vtt; charset=utf-8", headers={"Cache-Control": "private, max-age=60"}
+    )
 
 
 @router.get("/{stream_id}/preview/{name}", responses=_ERRORS)

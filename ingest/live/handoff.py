@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 from ingest.assets.models import source_key
+from ingest.live.captions import adopt_captions
 from ingest.live.pins_view import pins_of, pins_on_recording
 from ingest.live.recording_index import read_index
 from ingest.live.segment_reader import remux, segment_files
@@ -61,6 +62,10 @@ def _finish(runtime: Runtime, stream_id: str) -> None:
     try:
         with transaction(runtime.sessions) as session:
             won = end_with_asset(session, runtime.settings, stream_id, recording)
+            if won and recording is not None:
+                adopt_captions(
+                    session, runtime, stream_id, recording.asset_id, recording_dir(runtime, stream_id)
+                )
     finally:
         if not won and recording is not None:
             runtime.store.delete_prefix(f"assets/{recording.asset_id}/")  # the bytes belong to nobody

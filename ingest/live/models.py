@@ -36,6 +36,8 @@ class LiveStream(Base):
     ingest: Mapped[str | None] = mapped_column(String(8))
     node: Mapped[str | None] = mapped_column(String(1000))
     health: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # live captions: {"language": "ko", "translate": ["en"]}, or null (off: they cost CPU)
+    captions: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     asset_id: Mapped[str | None] = mapped_column(ForeignKey("assets.id", ondelete="SET NULL"))
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

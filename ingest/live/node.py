@@ -20,6 +20,7 @@ from typing import Any, Literal, Protocol
 from av.stream import Stream
 
 from ingest.live import service as live_service
+from ingest.live.captions import LiveCaptions
 from ingest.live.clips import LiveView
 from ingest.live.handoff import hand_off, recording_dir, recover_orphans
 from ingest.live.recording_index import RecordingPlace, StreamHealth
@@ -100,6 +101,7 @@ class LiveNode:
         self._health: asyncio.Task[None] | None = None
         self.node = live_service.node_id(runtime.settings.live_dir)
         self.loop: asyncio.AbstractEventLoop | None = None
+        self.captions = LiveCaptions(runtime)
 
     # --- a publisher arrives ---------------------------------------------------------------------
 
@@ -132,6 +134,7 @@ class LiveNode:
             continuation.timer.cancel()
         self.sessions[session.id] = session
         self._ensure_health_loop()
+        await asyncio.to_thread(self.captions.ensure, session.stream_id, session.recorder.directory)
 
     async def abandon(self, session: LiveSession) -> None:
         """A publish failed after its session was made: close it all and, if the stream was claimed
@@ -265,6 +268,7 @@ class LiveNode:
     async def _hand_off(self, stream_id: str, publisher: str | None) -> bool:
         """Whether the hand-off ran (or had nothing to do); a failure is logged, not raised."""
         try:
+            await asyncio.to_thread(self.captions.finish, stream_id)
             await asyncio.to_thread(hand_off, self.runtime, stream_id, publisher)
         except Exception:
             log.exception("live stream %s: handing the recording off failed; it is kept to retry", stream_id)
@@ -302,6 +306,7 @@ class LiveNode:
                     continue
                 health: dict[str, float | int] = dict(session.recorder.health().to_json())
                 health |= await session.transport_health()
+                health |= self.captions.health(session.stream_id)
                 await asyncio.to_thread(self.follow_restream, session)
                 if session.restream is not None:
                     health |= session.restream.summary()

@@ -10,8 +10,30 @@ from pydantic import BaseModel, Field, model_validator
 from shopcast.api.nul_refusal import RequestModel
 
 
+class CaptionsIn(RequestModel):
+    """Live captions: the spoken `language`, transcribed while live, and the languages to translate it
+    into (English, by Whisper)."""
+
+    language: str = Field(pattern=r"^[a-z]{2}$", description="ISO 639-1, e.g. ko")
+    translate: list[Literal["en"]] = Field(default_factory=list, max_length=1)
+
+    @model_validator(mode="after")
+    def _not_into_itself(self) -> CaptionsIn:
+        if self.language in self.translate:
+            raise ValueError(f"captions in {self.language!r} need no translation into {self.language!r}")
+        return self
+
+
 class LiveStreamIn(RequestModel):
     title: str | None = Field(default=None, max_length=500)
+    captions: CaptionsIn | None = None
+
+
+class LiveStreamPatch(RequestModel):
+    """Only what is sent changes; `captions` only while the stream is not live."""
+
+    title: str | None = Field(default=None, max_length=500)
+    captions: CaptionsIn | None = None
 
 
 class LiveStreamOut(BaseModel):
@@ -32,8 +54,12 @@ class LiveStreamOut(BaseModel):
     started_at: datetime | None
     ended_at: datetime | None
     # bitrate, frame rate and losses of the incoming stream, refreshed while live; `last_refused`
-    # says when and why a publisher of this key was last turned away
+    # says when and why a publisher of this key was last turned away; `caption_lag_s` how long after a
+    # segment closed its captions were published
     health: dict[str, Any] | None
+    # live captions (null: off); while live, `preview_hls` is then a master with a subtitle rendition
+    # per language
+    captions: dict[str, Any] | None = None
 
 
 class InstantClipIn(RequestModel):

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from ingest.assets.models import Asset, AssetState
 from ingest.live.models import LiveState, LiveStream
-from ingest.live.schemas import LiveStreamIn, LiveStreamOut
+from ingest.live.schemas import LiveStreamIn, LiveStreamOut, LiveStreamPatch
 from ingest.restream.service import copy_saved
 from shopcast.auth.models import Role
 from shopcast.auth.ownership import get_visible, page_visible
@@ -59,11 +59,34 @@ def create_stream(session: Session, principal: Principal, body: LiveStreamIn) ->
         title=body.title,
         stream_key=KEY_PREFIX + secrets.token_urlsafe(24),
         state=LiveState.idle,
+        captions=body.captions.model_dump() if body.captions is not None else None,
     )
     session.add(stream)
     session.flush()
     copy_saved(session, stream.owner_id, stream.id)
     return stream
+
+
+def update_stream(
+    session: Session, principal: Principal, stream_id: str, body: LiveStreamPatch
+) -> LiveStream:
+    """Change the title, or the captions while the stream is not live (409 `stream_live`)."""
+    stream = get_visible_stream(session, principal, stream_id)
+    if principal.role is Role.partner:
+        raise Forbidden("partners cannot change live streams")
+    if "title" in body.model_fields_set:
+        stream.title = body.title
+    if "captions" in body.model_fields_set:
+        if stream.state is LiveState.live:
+            raise Conflict("captions change before going live, not during the show", code="stream_live")
+        stream.captions = body.captions.model_dump() if body.captions is not None else None
+    session.flush()
+    return stream
+
+
+def captions_of(session: Session, stream_id: str) -> dict[str, Any] | None:
+    stream = session.get(LiveStream, stream_id)
+    return dict(stream.captions) if stream is not None and stream.captions else None
 
 
 def get_visible_stream(session: Session, principal: Principal, stream_id: str) -> LiveStream:
@@ -354,4 +377,5 @@ def to_out(
         started_at=stream.started_at,
         ended_at=stream.ended_at,
         health=stream.health,
+        captions=stream.captions,
     )

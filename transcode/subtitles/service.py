@@ -296,3 +296,18 @@ def with_timestamp_map(vtt: str) -> str:
 
 def track_key(track: SubtitleTrack, extension: str) -> str:
     return f"{track.prefix}/{track.language}.{extension}"
+
+
+def adopt_live_captions(
+    session: Session, runtime: Runtime, asset_id: str, spoken: str, tracks: dict[str, list[Cue]]
+) -> None:
+    """A live recording's asset starts with its live captions as subtitles (`ingest`'s hand-off
+    calls this in its transaction); the subtitles job's full pass replaces them later, as it
+    replaces any of Whisper's tracks, unless a PD has corrected them by then."""
+    prefix = f"assets/{asset_id}/subtitles/live"
+    for language, cues in tracks.items():
+        if cues and session.get(SubtitleTrack, (asset_id, language)) is None:
+            store_track(runtime, prefix, language, cues)
+            kind = "transcript" if language == spoken else "translation"
+            session.add(_new_track(asset_id, TrackFiles(language, kind, len(cues)), prefix))
+    session.flush()
