@@ -103,7 +103,7 @@ def test_probe_completes_while_both_long_slots_run_ladders(one_box: OneBox, medi
     assert workers[",".join(SHORT_QUEUES)].nice() == 0
 
     with one_box.stack.client(one_box.stack.user("lanes", "creator")) as client:
-        source = _silent_1080p(media, 40)
+        source = _silent_1080p(media, 24)  # long enough to hold both slots while the probe runs
         ladders = [upload(client, source), upload(client, source)]
         _long_lane_full(client, ladders)
         small = upload(client, media.h264_aac_1080p30(seconds=2))

@@ -204,6 +204,8 @@ def test_a_recording_survives_sigkill_of_the_api_and_becomes_an_asset_after_rest
     assert event_count(stack, stream["id"], "live_stream.ended") == 1
 
 
+# Cut from the recording's files on the API node: the services stack adds nothing here but a minute.
+@pytest.mark.parametrize("stack", ["embedded"], indirect=True)
 def test_instant_clips_while_live_are_cut_at_keyframes_and_the_preview_plays(
     stack: Stack, live_media: Path, speech: SpeechFactory
 ) -> None:
