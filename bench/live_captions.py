@@ -34,6 +34,7 @@ from transcode.subtitles.live_captioner import LiveCaptioner
 
 def segmented(folder: Path, voice: Path) -> list[tuple[str, float, float]]:
     """The show as 2 s MPEG-TS segments (H.264 + AAC), and each one's name, start and end."""
+    folder.mkdir(parents=True, exist_ok=True)
     show = folder / "show.mkv"
     seconds = duration_s(voice) + 1
     ffmpeg("-f", "lavfi", "-i", f"testsrc2=size=640x360:rate=30:duration={seconds}", "-i", str(voice),
