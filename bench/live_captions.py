@@ -63,7 +63,9 @@ def run_show(
     latencies: list[float] = []
     started = time.monotonic()
     for name, start_s, end_s in segments:
-        time.sleep(max(0.0, started + end_s - time.monotonic()))
+        while time.monotonic() < started + end_s:  # watch for captions while the segment records
+            latencies += _newly_out(recording / CAPTIONS_DIR / language, closed)
+            time.sleep(0.05)
         with (recording / "segments.jsonl").open("a") as index:
             index.write(
                 json.dumps({"name": name, "start_s": start_s, "end_s": end_s, "at": time.time()}) + "\n"
