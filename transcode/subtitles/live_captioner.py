@@ -43,6 +43,10 @@ log = logging.getLogger(__name__)
 RATE = 16_000
 HOLD_S = 1.5  # speech this close to the buffer's end may be a word cut in two: it waits
 CONTEXT_S = 3.0  # captioned speech heard again before the new, so the new is heard in its sentence
+# A window with sound where Whisper heard no words (it drops a window it finds repetitive) is heard
+# again with the next segment, up to this long; quieter than SILENCE_RMS is silence, captioned as such.
+MAX_UNHEARD_S = 8.0
+SILENCE_RMS = 0.01
 TRANSLATE_EVERY_S = 6.0  # translations follow in stretches of at least this much speech
 _POLL_S = 0.2
 # Live captions are late when they wait: a little below the API's own work (recording, serving),
@@ -149,10 +153,14 @@ class LiveCaptioner:
         end_s = self._audio_start_s + seconds
         cut = end_s if final else end_s - HOLD_S
         heard = self._words(self._audio, "transcribe", self._audio_start_s) if seconds >= 0.3 else []
-        words = [w for w in heard if w.start_s >= self._captioned_s - 0.1]  # not the context's
+        # not the context's: a word is new if most of it comes after what was captioned (heard again
+        # with more around it, a word's start may move a little before where the last step cut)
+        words = [w for w in heard if (w.start_s + w.end_s) / 2 >= self._captioned_s]
         done = [w for w in words if w.end_s <= cut]
         waiting = [w for w in words if w.end_s > cut]
         until = max(min([cut, *(w.start_s for w in waiting[:1])]), self._captioned_s)
+        if not words and not final and self._sounds(until) and until - self._captioned_s < MAX_UNHEARD_S:
+            until = self._captioned_s  # sound but no words: Whisper misheard this window; hear it again
         self._publish(self.language, done, until)
         self._hand_to_translation(until, final)
         self._captioned_s = until
@@ -191,6 +199,11 @@ class LiveCaptioner:
             for w in transcript.words
             if w.text.strip()
         ]
+
+    def _sounds(self, until: float) -> bool:
+        """Whether the stretch not captioned yet, up to `until`, holds more than silence."""
+        stretch = self._slice(self._captioned_s, until)
+        return bool(len(stretch)) and float(np.sqrt(np.mean(np.square(stretch)))) > SILENCE_RMS
 
     def _slice(self, from_s: float, to_s: float) -> np.ndarray:
         first = max(0, round((from_s - self._audio_start_s) * RATE))
