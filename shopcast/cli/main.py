@@ -40,9 +40,11 @@ def api(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     """Serve the HTTP API (production: one of many API processes)."""
     import uvicorn
 
+    from shopcast.cli.heap import return_large_buffers
     from shopcast.telemetry.logs import logging_config
 
     settings = _serving_settings("api")
+    return_large_buffers()
     uvicorn.run(
         "shopcast.app:create_app",
         factory=True,

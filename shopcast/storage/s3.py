@@ -153,7 +153,8 @@ class _S3Append(StagedUpload):
         self._buffer += data
         while len(self._buffer) >= self._part_bytes:
             number = len(self._parts) + 1
-            chunk = bytes(self._buffer[: self._part_bytes])
+            with memoryview(self._buffer) as view:
+                chunk = bytes(view[: self._part_bytes])  # one copy; a bytearray slice would add another
             self._parts.append((number, self._store._upload_part(self._key, self._base, number, chunk)))
             del self._buffer[: self._part_bytes]
 
