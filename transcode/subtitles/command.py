@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from shopcast.media.filter_values import filter_path
+
 WHISPER_SAMPLE_RATE = 16000
 # Debian's fonts-nanum (installed by the Makefile): Hangul and Latin in one face.
 KOREAN_FONTS_DIR = Path("/usr/share/fonts/truetype/nanum")
@@ -23,7 +25,7 @@ def build_speech_extract(source: Path, wav: Path) -> list[str]:
 
 def burn_in_filter(ass_script: Path, fonts_dir: Path = KOREAN_FONTS_DIR) -> str:
     """The filter that draws an ASS script's cues onto the picture."""
-    return f"ass=filename={_filter_path(ass_script)}:fontsdir={_filter_path(fonts_dir)}"
+    return f"ass=filename={filter_path(ass_script)}:fontsdir={filter_path(fonts_dir)}"
 
 
 def build_burn_in(
@@ -36,14 +38,3 @@ def build_burn_in(
         "-c:v", "libx264", "-profile:v", "high", "-preset", preset, "-crf", "18", "-pix_fmt", "yuv420p",
         "-c:a", "copy", "-movflags", "+faststart", str(output),
     ]  # fmt: skip
-
-
-def _filter_path(path: Path) -> str:
-    """A path as one filter option value: the characters FFmpeg's filter syntax gives meaning to
-    are escaped at both levels (option value, then filter graph)."""
-    value = str(path)
-    for special in ("\\", ":", "'"):
-        value = value.replace(special, "\\" + special)
-    for special in ("\\", "'", "[", "]", ",", ";"):
-        value = value.replace(special, "\\" + special)
-    return value
