@@ -110,7 +110,14 @@ def test_probe_completes_while_both_long_slots_run_ladders(one_box: OneBox, medi
         probed = wait_for_state(client, small, {"ready"}, timeout=60)
         for asset_id in ladders:
             wait_for_ladder(client, asset_id)
-        long_jobs = _long_jobs(client, ladders)
+        # The ladder is ready before the same asset's thumbnails may be: wait for every long job.
+        long_jobs = poll(
+            lambda: _long_jobs(client, ladders),
+            lambda jobs: all(j["state"] not in ("queued", "running") for j in jobs),
+            timeout_s=120,
+            interval_s=0.5,
+            what="every long-lane job of both ladders finished",
+        )
 
     probe = _job(probed, "probe")
     assert probe["state"] == "succeeded", probe
