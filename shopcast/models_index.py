@@ -17,6 +17,7 @@ from shopcast.jobs.models import Job
 from shopcast.webhooks.models import WebhookAttempt, WebhookEndpoint, WebhookMessage
 from studio_booking.models import Booking, CalendarFeed, Studio
 from transcode.clips.models import Clip
+from transcode.highlights.models import Highlight
 from transcode.hls.models import HlsOutput
 from transcode.subtitles.models import SubtitleLeftover, SubtitleTrack
 from transcode.thumbnails.models import ThumbnailOutput
@@ -32,6 +33,7 @@ __all__ = [
     "Destination",
     "Event",
     "FeedToken",
+    "Highlight",
     "HlsOutput",
     "IdempotencyRecord",
     "Job",

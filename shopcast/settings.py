@@ -67,9 +67,16 @@ class Settings(BaseSettings):
     loudness_time_limit: TimeLimit = TimeLimit(floor_s=300.0, per_media_s=5.0)
     speech_extract_time_limit: TimeLimit = TimeLimit(floor_s=120.0, per_media_s=1.0)
     storyboard_time_limit: TimeLimit = TimeLimit(floor_s=300.0, per_media_s=5.0)
+    show_signals_time_limit: TimeLimit = TimeLimit(floor_s=120.0, per_media_s=2.0)
     poster_time_limit: TimeLimit = TimeLimit(floor_s=120.0)
     clip_render_time_limit: TimeLimit = TimeLimit(floor_s=300.0, per_media_s=30.0)
     conform_time_limit: TimeLimit = TimeLimit(floor_s=300.0, per_media_s=40.0)
+
+    # highlight proposals (transcode/highlights): how long a proposal may be, and how many proposals
+    # without a product (the show's loudest, busiest moments) join the product pitches
+    highlight_min_s: float = Field(default=10.0, ge=1.0)
+    highlight_max_s: float = Field(default=120.0, ge=5.0)
+    highlight_peaks: int = Field(default=2, ge=0, le=20)
 
     # clip edits: a clip's render work is bounded at creation, not by the job's time
     # limit: at most this many ranges, and this many seconds of ranges in all (overlaps count twice).

@@ -1,4 +1,4 @@
-"""Transcode: rendition ladders, loudness, thumbnails, subtitles and clip renders.
+"""Transcode: rendition ladders, loudness, thumbnails, subtitles, clip renders and highlight proposals.
 
 Other packages use only what `__all__` lists (held by import-linter in `make lint`).
 """
@@ -13,6 +13,8 @@ from transcode.clips.playback_api import router as _clip_playback_router
 from transcode.clips.service import clip_by_id, published_prefix
 from transcode.clips.service import get_visible as get_visible_clip
 from transcode.clips.service import to_out as clip_out
+from transcode.highlights.api import router as _highlights_router
+from transcode.highlights.service import queue_highlights, set_catalogue_view
 from transcode.hls.api import router as _playback_router
 from transcode.subtitles.api import router as _subtitles_router
 from transcode.subtitles.command import burn_in_filter
@@ -30,6 +32,7 @@ for _router in (
     _clips_router,
     _clip_playback_router,
     _instant_clips_router,
+    _highlights_router,
 ):
     router.include_router(_router)
 
@@ -45,7 +48,9 @@ __all__ = [
     "live_captioner_factory",
     "model_status",
     "published_prefix",
+    "queue_highlights",
     "router",
+    "set_catalogue_view",
     "set_vocabulary_view",
     "track_key",
     "tracks_of",

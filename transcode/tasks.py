@@ -1,4 +1,4 @@
-"""The transcode domain's jobs: ladders, preview, loudness, thumbnails, subtitles and clip renders."""
+"""The transcode domain's jobs: ladders, preview, loudness, thumbnails, subtitles, highlights, clips."""
 
 from __future__ import annotations
 
@@ -12,6 +12,12 @@ from shopcast.jobs.sweeper import register_periodic
 from shopcast.runtime import current_runtime
 from transcode.clips.render import render_clip_outputs
 from transcode.clips.service import fail_clip, publish_clip, render_prefix, start_render
+from transcode.highlights.service import (
+    HIGHLIGHTS_KIND,
+    propose_for_asset,
+    publish_highlights,
+    queue_highlights,
+)
 from transcode.hls.service import (
     encode_ladder,
     make_preview,
@@ -86,6 +92,7 @@ def subtitle_asset(ctx: JobContext) -> Finisher:
         if subtitles is None or job.asset_id is None:
             return
         publish_subtitles(session, runtime, job.asset_id, subtitles)
+        queue_highlights(session, job.asset_id, runtime.settings.job_max_attempts)
 
     return finish
 
@@ -99,6 +106,22 @@ def translate_subtitles(ctx: JobContext) -> Finisher:
     def finish(session: Session, job: Job) -> None:
         if translated is not None and job.asset_id is not None:
             publish_retranslation(session, runtime, job.asset_id, translated)
+
+    return finish
+
+
+def propose_highlights(ctx: JobContext) -> Finisher:
+    """Highlight proposals from the transcript, the product timeline, shot changes and loudness."""
+    assert ctx.asset_id is not None
+    proposals = propose_for_asset(current_runtime(), ctx.asset_id, ctx.report_progress)
+
+    def finish(session: Session, job: Job) -> None:
+        if (
+            proposals is not None
+            and job.asset_id is not None
+            and source_of(session, job.asset_id) is not None
+        ):
+            publish_highlights(session, job.asset_id, proposals)
 
     return finish
 
@@ -154,5 +177,6 @@ register(JobKind(name="loudness", queue="transcode", handler=measure_loudness))
 register(JobKind(name="thumbnails", queue="transcode", handler=thumbnail_asset))
 register(JobKind(name="subtitles", queue="subtitles", handler=subtitle_asset))
 register(JobKind(name=RETRANSLATE_KIND, queue="subtitles", handler=translate_subtitles))
+register(JobKind(name=HIGHLIGHTS_KIND, queue="subtitles", handler=propose_highlights))
 register(JobKind(name="render_clip", queue="render", handler=render_clip, on_give_up=_clip_given_up))
 register_periodic("subtitle_leftovers", sweep_leftovers)

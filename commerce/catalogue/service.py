@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -114,15 +116,21 @@ def _aliases(aliases: list[str], problems: list[str]) -> list[str]:
     return cleaned
 
 
+def _catalogue_rows(session: Session, owner_id: str) -> list[CatalogueProduct]:
+    query = select(CatalogueProduct).where(CatalogueProduct.owner_id == owner_id)
+    return list(session.scalars(query.order_by(CatalogueProduct.created_at)))
+
+
 def catalogue_vocabulary(session: Session, owner_id: str) -> list[str]:
     """The names and aliases of the owner's catalogue, oldest first: words for Whisper to listen
     for (`transcode.set_vocabulary_view`)."""
-    rows = session.scalars(
-        select(CatalogueProduct)
-        .where(CatalogueProduct.owner_id == owner_id)
-        .order_by(CatalogueProduct.created_at)
-    )
-    return [word for row in rows for word in (row.name, *row.aliases)]
+    return [word for row in _catalogue_rows(session, owner_id) for word in (row.name, *row.aliases)]
+
+
+def catalogue_products(session: Session, owner_id: str) -> list[dict[str, Any]]:
+    """The owner's catalogue as plain dicts, oldest first: the products a highlight job listens for
+    (`transcode.set_catalogue_view`)."""
+    return [to_out(row).model_dump() for row in _catalogue_rows(session, owner_id)]
 
 
 CATALOGUE_FIELDS = ("name", "url", "price", "currency", "image_url")

@@ -22,6 +22,7 @@ from shopcast.errors import ValidationFailed
 from shopcast.events.service import emit
 from shopcast.ids import new_id
 from shopcast.product_entry import ProductEntry, sorted_entries
+from transcode import queue_highlights
 
 _END_SLACK_S = 0.05
 
@@ -32,8 +33,9 @@ def timeline(session: Session, principal: Principal, asset_id: str) -> list[Prod
 
 
 def replace_timeline(
-    session: Session, principal: Principal, asset_id: str, body: TimelineIn
+    session: Session, principal: Principal, asset_id: str, body: TimelineIn, max_attempts: int
 ) -> list[ProductEntry]:
+    """Check and store the new timeline; the asset's highlights are proposed again from it."""
     require_seller(principal)
     asset = get_visible_asset(session, principal, asset_id)
     found = source_of(session, asset_id)
@@ -49,6 +51,8 @@ def replace_timeline(
     if problems:
         raise ValidationFailed("; ".join(problems), code="invalid_timeline")
     replace_products(asset, entries)
+    if found is not None:
+        queue_highlights(session, asset.id, max_attempts)
     emit(
         session,
         "asset.products_updated",

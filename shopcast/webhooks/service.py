@@ -47,6 +47,7 @@ EVENT_TYPES = frozenset(
         "destination.connected",
         "destination.failed",
         "asset.products_updated",
+        "highlights.ready",
     }
 )
 

@@ -23,6 +23,7 @@ from shopcast.media.subtitle_formats import (
     parse_subtitles,
 )
 from shopcast.runtime import Runtime
+from transcode.highlights.service import queue_highlights
 from transcode.subtitles.retranslation import queue_retranslation
 from transcode.subtitles.service import replace_track, subtitles_view
 
@@ -67,5 +68,7 @@ def put_subtitles(
         raise ValidationFailed(str(exc), code="invalid_subtitles") from exc
     track = replace_track(session, runtime, asset.id, asset.owner_id, language, cues)
     queue_retranslation(session, runtime, track)
+    if track.kind == "transcript":
+        queue_highlights(session, asset.id, runtime.settings.job_max_attempts)
     view = next(s for s in subtitles_view(session, runtime, asset.id) if s["language"] == language)
     return SubtitleOut.model_validate(view)

@@ -1,0 +1,39 @@
+"""transcode: highlight proposals of an asset
+
+Revision ID: 0020
+Revises: 0019
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0020"
+down_revision = "0019"
+branch_labels = None
+depends_on = None
+
+_STATES = sa.Enum("proposed", "accepted", "dismissed", name="highlightstate", native_enum=False, length=16)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "highlights",
+        sa.Column("id", sa.String(32), primary_key=True),
+        sa.Column("asset_id", sa.String(32), sa.ForeignKey("assets.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("owner_id", sa.String(32), nullable=False),
+        sa.Column("start_s", sa.Float(), nullable=False),
+        sa.Column("end_s", sa.Float(), nullable=False),
+        sa.Column("score", sa.Float(), nullable=False),
+        sa.Column("title", sa.String(200), nullable=False),
+        sa.Column("reason", sa.String(1000), nullable=False),
+        sa.Column("product", sa.JSON(), nullable=True),
+        sa.Column("state", _STATES, nullable=False),
+        sa.Column("clip_id", sa.String(32), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index("ix_highlights_asset_id", "highlights", ["asset_id"])
+    op.create_index("ix_highlights_owner_id", "highlights", ["owner_id"])
+
+
+def downgrade() -> None:
+    op.drop_table("highlights")

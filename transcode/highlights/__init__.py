@@ -1,0 +1,1 @@
+"""Highlight proposals: where each product is pitched, as shorts a PD accepts in one call."""
