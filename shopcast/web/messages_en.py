@@ -207,4 +207,13 @@ EN: dict[str, str] = {
     "partner.clips": "Published clips",
     "partner.download": "Download",
     "partner.no_clips": "Nothing published to your channels yet.",
+    "hl.title": "Highlights",
+    "hl.none": "No highlights proposed yet: they follow the subtitles.",
+    "hl.accept": "Make a 9:16 short",
+    "hl.dismiss": "Dismiss",
+    "hl.preview": "Preview",
+    "hl.score": "score",
+    "hl.accepted": "Rendering as clip {clip}.",
+    "hl.dismissed": "Dismissed.",
+    "hl.clip": "Clip {clip}",
 }

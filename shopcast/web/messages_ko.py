@@ -205,4 +205,13 @@ KO: dict[str, str] = {
     "partner.clips": "게시된 클립",
     "partner.download": "내려받기",
     "partner.no_clips": "아직 채널에 게시된 것이 없습니다.",
+    "hl.title": "하이라이트",
+    "hl.none": "아직 제안된 하이라이트가 없습니다. 자막이 만들어진 뒤에 나옵니다.",
+    "hl.accept": "9:16 쇼츠 만들기",
+    "hl.dismiss": "숨기기",
+    "hl.preview": "미리 보기",
+    "hl.score": "점수",
+    "hl.accepted": "클립 {clip}(으)로 만드는 중입니다.",
+    "hl.dismissed": "숨겼습니다.",
+    "hl.clip": "클립 {clip}",
 }

@@ -1,8 +1,10 @@
-// Asset review: the player with subtitle tracks, the subtitle editor and the clip editor, and what
-// the embed player's viewers did (views, plays, watch time, each product's impressions and clicks).
+// Asset review: the player with subtitle tracks, the subtitle editor, highlight proposals and the
+// clip editor, and what the embed player's viewers did (views, plays, watch time, each product's
+// impressions and clicks).
 // The asset is polled until it plays and its subtitles are in.
 import { api, element, showError, signedIn, stateLabel, t } from "./app.js";
 import { setUpClipEditor } from "./clips.js";
+import { showHighlights } from "./highlights.js";
 import { attachHls, showSubtitleTracks } from "./player.js";
 import { setUpSubtitleEditor } from "./subtitles.js";
 
@@ -89,6 +91,7 @@ async function main() {
   await refresh(fillEditor);
   await showStats();
   await setUpClipEditor(assetId, video);
+  await showHighlights(assetId, video);
   document.body.dataset.ready = "true";
 }
 
