@@ -205,21 +205,34 @@ def _picture(index: int) -> str:
 
 
 def build_show(
-    folder: Path, products: Sequence[ShowProduct], *, filler_s: float = 8.0, words_per_minute: int = 150
+    folder: Path,
+    products: Sequence[ShowProduct],
+    *,
+    filler_s: float = 8.0,
+    words_per_minute: int = 150,
+    one_camera: bool = False,
 ) -> LabelledShow:
-    """The show for `products`, in their order, built once per configuration in `folder`."""
+    """The show for `products`, in their order, built once per configuration in `folder`. With
+    `one_camera` every part shows the host's picture: no cut marks where a pitch starts or ends."""
     config = [VERSION, PITCHES, FILLER, PATTERNS, [asdict(p) for p in products], filler_s, words_per_minute]
+    config += [one_camera] if one_camera else []
     stem = "show-" + hashlib.sha256(json.dumps(config, ensure_ascii=False).encode()).hexdigest()[:16]
     path, labels = folder / f"{stem}.mp4", folder / f"{stem}.json"
     if not (path.exists() and labels.exists()):
-        _build(folder, products, filler_s, words_per_minute, path, labels)
+        _build(folder, products, filler_s, words_per_minute, one_camera, path, labels)
     saved = json.loads(labels.read_text())
     segments = [LabelledSegment(products[s["index"]], s["start_s"], s["end_s"]) for s in saved["segments"]]
     return LabelledShow(path, saved["duration_s"], segments)
 
 
 def _build(
-    folder: Path, products: Sequence[ShowProduct], filler_s: float, wpm: int, path: Path, labels: Path
+    folder: Path,
+    products: Sequence[ShowProduct],
+    filler_s: float,
+    wpm: int,
+    one_camera: bool,
+    path: Path,
+    labels: Path,
 ) -> None:
     speech = folder / "speech"
     speech.mkdir(parents=True, exist_ok=True)
@@ -242,7 +255,8 @@ def _build(
     for index, product in enumerate(products):
         if filler_s > 0:
             blocks.append((FILLER_PICTURE, None, host_talk()))
-        blocks.append((_picture(index), index, _pitch(voices[product.language], product, index)))
+        picture = FILLER_PICTURE if one_camera else _picture(index)
+        blocks.append((picture, index, _pitch(voices[product.language], product, index)))
     if filler_s > 0:
         blocks.append((FILLER_PICTURE, None, host_talk()))
 

@@ -1,4 +1,4 @@
-"""The one FFmpeg pass a highlight job makes: shot changes from the picture, loudness per second
+"""The one FFmpeg pass a highlight job makes: shot changes from the picture, loudness per quarter second
 from the sound, each written by a `metadata` filter to a file of its own (`signals.py` reads them)."""
 
 from __future__ import annotations
@@ -12,13 +12,14 @@ from shopcast.media.filter_values import filter_path
 SHOT_THRESHOLD = 0.3
 # Scene scores of a small picture are as good as of a large one, and much cheaper.
 _SHOT_PICTURE = "scale=160:90:flags=fast_bilinear"
-# One loudness figure per second of sound: 8 kHz mono, 8000 samples per frame.
+# One loudness figure per LOUDNESS_STEP_S of sound: 8 kHz mono, 2000 samples per frame.
 _ENERGY_RATE = 8000
+LOUDNESS_STEP_S = 0.25
 
 
 def build_show_signals(source: Path, shots: Path | None, energy: Path | None) -> list[str]:
     """Shot changes to `shots` (frames whose scene score passes the threshold) and the RMS level
-    of every second of sound to `energy`; either may be None when the source has no such stream."""
+    of every quarter second of sound to `energy`; either may be None when the source has no such stream."""
     args = ["-y", "-i", str(source)]
     if shots is not None:
         select = f"select='gt(scene\\,{SHOT_THRESHOLD})'"
@@ -29,7 +30,7 @@ def build_show_signals(source: Path, shots: Path | None, energy: Path | None) ->
     if energy is not None:
         stats = (
             f"aformat=sample_fmts=flt:channel_layouts=mono:sample_rates={_ENERGY_RATE},"
-            f"asetnsamples=n={_ENERGY_RATE}:p=0,"
+            f"asetnsamples=n={round(_ENERGY_RATE * LOUDNESS_STEP_S)}:p=0,"
             "astats=metadata=1:reset=1:measure_perchannel=none:measure_overall=RMS_level,"
             f"ametadata=print:key=lavfi.astats.Overall.RMS_level:file={filter_path(energy)}"
         )

@@ -1,4 +1,4 @@
-"""The highlight job's one FFmpeg pass over a show (shot changes, loudness per second), and the
+"""The highlight job's one FFmpeg pass over a show (shot changes, loudness per quarter second), and the
 show's signals assembled from it, the transcript, the timeline and the catalogue."""
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ def measure_show(
     cancelled: Callable[[], bool] | None = None,
     on_progress: Callable[[Progress], None] | None = None,
 ) -> ShowMeasures:
-    """Shot changes (when there is video) and each second's loudness (when there is sound)."""
+    """Shot changes (when there is video) and loudness per quarter second (when there is sound)."""
     shots = folder / "shots.txt" if video else None
     energy = folder / "energy.txt" if audio else None
     if shots is None and energy is None:

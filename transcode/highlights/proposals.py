@@ -11,9 +11,11 @@ show's median loudness, away from every pitch. `reason` says which signals made 
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from dataclasses import dataclass
 
+from transcode.highlights.command import LOUDNESS_STEP_S
 from transcode.highlights.mentions import Mention, mentions_of
 from transcode.highlights.signals import SILENT_DB, Pin, Product, Sentence, ShowSignals
 
@@ -24,6 +26,7 @@ _LEAD_S = 8.0  # a pitch from speech starts at a shot change this long before it
 _TRAIL_S = 15.0  # and ends at one this long after its last
 _INSIDE_SLACK_S = 0.3  # a shot change this close to a sentence's edge is not inside it
 _PEAK_DB = 6.0  # a peak is this far above the show's median loudness
+_QUIET_DB = 15.0  # a pause is this far below it
 _PEAK_WINDOW_S = 20.0
 
 
@@ -96,8 +99,10 @@ def _proposal(signals: ShowSignals, limits: Limits, pitch: _Pitch) -> Proposal:
         start = _snap(pitch.start_s, sentences, shots, -_SNAP_S, _SNAP_S)
         end = _snap(pitch.end_s, sentences, shots, -_SNAP_S, _SNAP_S)
     else:
-        start = _snap(pitch.start_s, sentences, shots, -_LEAD_S, _INSIDE_SLACK_S, latest=True)
-        end = _snap(pitch.end_s, sentences, shots, -_INSIDE_SLACK_S, _TRAIL_S)
+        # The first and last mentions' sentences may run over the cut (Whisper left out the stop).
+        first, last = pitch.mentions[0], pitch.mentions[-1]
+        start = _snap(pitch.start_s, sentences, shots, -_LEAD_S, first.end_s - pitch.start_s, latest=True)
+        end = _snap(pitch.end_s, sentences, shots, last.start_s - pitch.end_s, _TRAIL_S)
     start, end = _held(start, end, signals, limits, pitch.mentions)
     on_shot = [edge for edge in (start, end) if any(abs(edge - s) < 0.05 for s in shots)]
     heard = sum(m.count for m in pitch.mentions if m.end_s > start and m.start_s < end)
@@ -113,11 +118,23 @@ def _proposal(signals: ShowSignals, limits: Limits, pitch: _Pitch) -> Proposal:
 
 
 def _clean_shots(signals: ShowSignals) -> list[float]:
-    """Shot changes that are not inside a sentence (a cut mid-word is not a place to start)."""
-    return [
-        shot for shot in signals.shots
-        if not any(s.start_s + _INSIDE_SLACK_S < shot < s.end_s - _INSIDE_SLACK_S for s in signals.sentences)
-    ]  # fmt: skip
+    """Shot changes that do not cut a word: outside every sentence, or in a pause (the cue timing
+    of a transcript without stops can run over one; the sound around the cut says it is quiet)."""
+    median = _median_level(signals)
+    quiet = median - _QUIET_DB if median is not None else SILENT_DB
+
+    def in_a_pause(shot: float) -> bool:
+        return all(signals.level_at(shot + d) <= quiet for d in (-LOUDNESS_STEP_S, 0.0))
+
+    def inside(shot: float) -> bool:
+        return any(s.start_s + _INSIDE_SLACK_S < shot < s.end_s - _INSIDE_SLACK_S for s in signals.sentences)
+
+    return [shot for shot in signals.shots if not inside(shot) or in_a_pause(shot)]
+
+
+def _median_level(signals: ShowSignals) -> float | None:
+    heard = [level for level in signals.loudness_db if level > SILENT_DB]
+    return statistics.median(heard) if heard else None
 
 
 def _snap(
@@ -179,23 +196,22 @@ def _reason(pitch: _Pitch, heard: int, on_shot: list[float], speech: float) -> s
 
 def _peaks(signals: ShowSignals, limits: Limits, taken: list[Proposal]) -> list[Proposal]:
     """The loudest stretches, well above the show's median loudness and away from every pitch."""
-    levels = signals.loudness_db
-    window = int(max(limits.min_s, min(_PEAK_WINDOW_S, limits.max_s)))
-    heard = [level for level in levels if level > SILENT_DB]
-    if limits.peaks == 0 or len(levels) < 3 * window or not heard:
+    levels, median = signals.loudness_db, _median_level(signals)
+    window_s = max(limits.min_s, min(_PEAK_WINDOW_S, limits.max_s))
+    window = round(window_s / LOUDNESS_STEP_S)
+    if limits.peaks == 0 or len(levels) < 3 * window or median is None:
         return []
-    median = statistics.median(heard)
-    windows = sorted(
-        ((statistics.fmean(levels[i : i + window]), i) for i in range(len(levels) - window + 1)), reverse=True
-    )
+    sums = list(itertools.accumulate(levels, initial=0.0))
+    windows = sorted(((sums[i + window] - sums[i]) / window, i) for i in range(len(levels) - window + 1))
+    windows.reverse()
     busy = [(p.start_s, p.end_s) for p in taken]
     peaks: list[Proposal] = []
     for level, first in windows:
         excess = level - median
         if excess < _PEAK_DB or len(peaks) == limits.peaks:
             break
-        start = _snap(float(first), signals.sentences, [], 0.0, 0.0)
-        end = _snap(float(first + window), signals.sentences, [], 0.0, 0.0)
+        start = _snap(first * LOUDNESS_STEP_S, signals.sentences, [], 0.0, 0.0)
+        end = _snap((first + window) * LOUDNESS_STEP_S, signals.sentences, [], 0.0, 0.0)
         if end - start < limits.min_s or any(start < b and a < end for a, b in busy):
             continue
         busy.append((start, end))

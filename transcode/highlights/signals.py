@@ -11,10 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from shopcast.media.cues import Cue
+from transcode.highlights.command import LOUDNESS_STEP_S
 
-# A sentence ends at closing punctuation, or where the speaker pauses this long.
+# A sentence ends at closing punctuation, where the speaker pauses this long, or (Whisper sometimes
+# leaves out every stop for a minute) at the first cue boundary after this many seconds: cues break
+# at phrase and clause boundaries.
 _SENTENCE_END = re.compile("[.!?\u3002\uff01\uff1f\u2026]['\")\\]]*$")  # and the full-width stops
-_PAUSE_S = 0.7
+_PAUSE_S = 0.35
+_LONGEST_S = 12.0
 SILENT_DB = -120.0
 
 
@@ -54,22 +58,24 @@ class ShowSignals:
     products: list[Product]
     pins: list[Pin]
     shots: list[float]  # shot changes, seconds, ascending
-    loudness_db: list[float]  # RMS level of each second of sound; SILENT_DB where there is none
+    loudness_db: list[float]  # RMS level of each LOUDNESS_STEP_S of sound; SILENT_DB where there is none
+
+    def level_at(self, time: float) -> float:
+        index = int(time / LOUDNESS_STEP_S)
+        return self.loudness_db[index] if 0 <= index < len(self.loudness_db) else SILENT_DB
 
 
 def sentences_of(cues: Sequence[Cue]) -> list[Sentence]:
-    """Cues joined into sentences: a sentence closes at closing punctuation or a pause."""
+    """Cues joined into sentences: a sentence closes at closing punctuation, a pause, or a cue
+    boundary once it is long."""
     sentences: list[Sentence] = []
     group: list[Cue] = []
     for index, cue in enumerate(cues):
         group.append(cue)
         following = cues[index + 1] if index + 1 < len(cues) else None
         text = " ".join(" ".join(c.lines) for c in group)
-        if (
-            following is None
-            or _SENTENCE_END.search(text.strip())
-            or following.start_s - cue.end_s >= _PAUSE_S
-        ):
+        closed = _SENTENCE_END.search(text.strip()) or cue.end_s - group[0].start_s >= _LONGEST_S
+        if following is None or closed or following.start_s - cue.end_s >= _PAUSE_S:
             sentences.append(Sentence(group[0].start_s, cue.end_s, text))
             group = []
     return sentences
@@ -98,12 +104,12 @@ def read_shots(path: Path) -> list[float]:
 
 
 def read_loudness(path: Path, duration_s: float) -> list[float]:
-    """Each second's RMS level (dB) from an `ametadata=print` file; silence is SILENT_DB."""
-    levels = [SILENT_DB] * max(1, math.ceil(duration_s))
+    """Each LOUDNESS_STEP_S's RMS level (dB) from an `ametadata=print` file; silence is SILENT_DB."""
+    levels = [SILENT_DB] * max(1, math.ceil(duration_s / LOUDNESS_STEP_S))
     for time, value in _printed(path):
-        second = int(time)
-        if 0 <= second < len(levels) and value is not None and math.isfinite(value):
-            levels[second] = max(SILENT_DB, value)
+        step = round(time / LOUDNESS_STEP_S)
+        if 0 <= step < len(levels) and value is not None and math.isfinite(value):
+            levels[step] = max(SILENT_DB, value)
     return levels
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ingest import products_of, source_of
 
-__all__ = ["VocabularyView", "set_vocabulary_view", "vocabulary_for"]
+__all__ = ["VocabularyView", "set_vocabulary_view", "vocabulary_for", "vocabulary_of"]
 
 # (session, owner id) -> the names and aliases of the owner's catalogue
 VocabularyView = Callable[[Session, str], list[str]]
@@ -44,10 +44,15 @@ def vocabulary_for(session: Session, asset_id: str) -> list[str]:
     names = [str(p.get("name", "")) for p in products_of(session, asset_id)]
     if _view is not None:
         names += _view(session, found[0])
+    return vocabulary_of(names)
+
+
+def vocabulary_of(names: list[str]) -> list[str]:
+    """Product names as hotwords: with the common shopping words when any is Korean, bounded."""
     if not any(name.strip() for name in names):
         return []
     if any(_HANGUL.search(name) for name in names):
-        names += KOREAN_SHOPPING_WORDS
+        names = [*names, *KOREAN_SHOPPING_WORDS]
     return _bounded(names)
 
 

@@ -27,7 +27,7 @@ def _show(sentences: list[Sentence], **kw: object) -> ShowSignals:
         "products": [TANGERINE, OIL],
         "pins": [],
         "shots": [],
-        "loudness_db": [-25.0] * 200,
+        "loudness_db": [-25.0] * 800,  # quarter seconds
     }
     base.update(kw)
     return ShowSignals(**base)  # type: ignore[arg-type]
@@ -89,8 +89,8 @@ def test_a_long_pin_is_cut_to_the_maximum_at_a_sentence_end() -> None:
 def test_a_loud_stretch_away_from_pitches_is_a_peak_and_a_flat_show_has_none() -> None:
     sentences = _talk(0, 200)
     assert propose(_show(sentences), Limits(peaks=2)) == []
-    loud = [-25.0] * 200
-    loud[120:140] = [-12.0] * 20
+    loud = [-25.0] * 800
+    loud[480:560] = [-12.0] * 80  # 120 s to 140 s
     [peak] = propose(_show(sentences, loudness_db=loud), Limits(peaks=2))
     assert peak.product is None
     assert peak.title == f"Peak at 1:{int(peak.start_s) - 60}"
