@@ -1,10 +1,12 @@
-"""The publisher's jobs: `render_publication` (conform and check) and `deliver_publication` (push)."""
+"""The publisher's jobs: `render_publication` (conform and check), `deliver_publication` (push) and
+`publish_highlight` (an accepted highlight's short to the channels that take them)."""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
 from publisher.delivery.targets import deliver_files
+from publisher.publications.auto import AUTO_KIND, publish_to_highlight_channels, queue_auto_publication
 from publisher.publications.render import render_publication_outputs
 from publisher.publications.service import (
     DELIVER_KIND,
@@ -21,6 +23,7 @@ from shopcast.jobs.models import Job
 from shopcast.jobs.registry import Finisher, JobContext, JobKind, register
 from shopcast.jobs.sweeper import register_periodic
 from shopcast.runtime import current_runtime
+from transcode import set_short_listener
 
 
 def render_publication(ctx: JobContext) -> Finisher:
@@ -60,6 +63,18 @@ def deliver_publication(ctx: JobContext) -> Finisher:
     return finish
 
 
+def publish_highlight(ctx: JobContext) -> Finisher:
+    """Publish an accepted highlight's short to every channel that takes highlights."""
+    made = publish_to_highlight_channels(
+        current_runtime(), str(ctx.params["clip_id"]), str(ctx.params["user_id"])
+    )
+
+    def finish(_session: Session, job: Job) -> None:
+        job.result = {"publications": made}
+
+    return finish
+
+
 def _given_up(session: Session, job: Job, code: str, message: str) -> None:
     publication_id = str((job.params or {}).get("publication_id", ""))
     if publication_id:
@@ -68,4 +83,6 @@ def _given_up(session: Session, job: Job, code: str, message: str) -> None:
 
 register(JobKind(name=RENDER_KIND, queue="render", handler=render_publication, on_give_up=_given_up))
 register(JobKind(name=DELIVER_KIND, queue="publish", handler=deliver_publication, on_give_up=_given_up))
+register(JobKind(name=AUTO_KIND, queue="publish", handler=publish_highlight))
 register_periodic("resume_waiting_publications", resume_waiting_renders)
+set_short_listener(queue_auto_publication)

@@ -14,7 +14,7 @@ from transcode.clips.service import clip_by_id, published_prefix
 from transcode.clips.service import get_visible as get_visible_clip
 from transcode.clips.service import to_out as clip_out
 from transcode.highlights.api import router as _highlights_router
-from transcode.highlights.service import queue_highlights, set_catalogue_view
+from transcode.highlights.service import queue_highlights, set_catalogue_view, set_short_listener
 from transcode.hls.api import router as _playback_router
 from transcode.subtitles.api import router as _subtitles_router
 from transcode.subtitles.command import burn_in_filter
@@ -51,6 +51,7 @@ __all__ = [
     "queue_highlights",
     "router",
     "set_catalogue_view",
+    "set_short_listener",
     "set_vocabulary_view",
     "track_key",
     "tracks_of",

@@ -17,6 +17,7 @@ from transcode.highlights.service import (
     propose_for_asset,
     publish_highlights,
     queue_highlights,
+    short_ready,
 )
 from transcode.hls.service import (
     encode_ladder,
@@ -151,6 +152,7 @@ def render_clip(ctx: JobContext) -> Finisher:
 
     def finish(session: Session, _job: Job) -> None:
         ctx.delete_after_commit(runtime.store, publish_clip(session, clip_id, rendered))
+        short_ready(session, clip_id)
 
     return finish
 

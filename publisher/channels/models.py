@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, String, Text
+from sqlalchemy import JSON, Boolean, Enum, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shopcast.db import Base, UTCDateTime, utcnow
@@ -31,6 +31,8 @@ class Channel(Base):
     credentials: Mapped[str | None] = mapped_column(Text)  # secrets, encrypted with the service secret
     created_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # accepted highlights' shorts are published here as soon as they are rendered
+    auto_publish_highlights: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class ChannelPartner(Base):

@@ -58,6 +58,7 @@ def create_channel(
         target=target,
         credentials=encrypt_credentials(settings.secret_key, secrets_) if secrets_ else None,
         created_by=principal.id,
+        auto_publish_highlights=body.auto_publish_highlights,
     )
     session.add(channel)
     try:
@@ -158,6 +159,7 @@ def to_out(
         profile=channel.profile_name,
         profile_spec=channel.profile,
         created_at=channel.created_at,
+        auto_publish_highlights=channel.auto_publish_highlights,
     )
     if principal.role is not Role.admin:
         return public

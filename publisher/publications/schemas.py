@@ -45,6 +45,9 @@ class ChannelIn(RequestModel):
     )
     target: TargetIn
     partner_ids: list[Id] = Field(default_factory=list, max_length=100)
+    auto_publish_highlights: bool = Field(
+        default=False, description="publish every accepted highlight's short here once it is rendered"
+    )
 
 
 class ChannelOut(BaseModel):
@@ -55,6 +58,7 @@ class ChannelOut(BaseModel):
     profile: str
     profile_spec: dict[str, Any]
     created_at: datetime
+    auto_publish_highlights: bool = False
 
 
 class ChannelAdminOut(ChannelOut):

@@ -28,6 +28,7 @@ KIND_QUEUES: dict[str, str] = {
     "render_clip": "render",
     "render_publication": "render",
     "deliver_publication": "publish",
+    "publish_highlight": "publish",
 }
 
 

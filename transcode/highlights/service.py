@@ -50,6 +50,25 @@ def set_catalogue_view(view: CatalogueView) -> None:
     _catalogue_view = view
 
 
+# (session, clip id, id of the user who accepted) -> None: told in the transaction that makes an
+# accepted highlight's clip ready (the publisher's channels that take highlights, wired at start-up)
+ShortListener = Callable[[Session, str, str], None]
+_short_listener: ShortListener | None = None
+
+
+def set_short_listener(listener: ShortListener) -> None:
+    global _short_listener
+    _short_listener = listener
+
+
+def short_ready(session: Session, clip_id: str) -> None:
+    """Called when a clip is ready: when it is an accepted highlight's, tell the listener."""
+    highlight = session.scalar(select(Highlight).where(Highlight.clip_id == clip_id))
+    clip = session.get(Clip, clip_id)
+    if highlight is not None and clip is not None and clip.created_by and _short_listener is not None:
+        _short_listener(session, clip_id, clip.created_by)
+
+
 @dataclass(frozen=True)
 class HighlightSet:
     owner_id: str

@@ -1,4 +1,4 @@
-"""transcode: highlight proposals of an asset
+"""transcode: highlight proposals of an asset; publisher: channels that take accepted highlights
 
 Revision ID: 0020
 Revises: 0019
@@ -33,7 +33,13 @@ def upgrade() -> None:
     )
     op.create_index("ix_highlights_asset_id", "highlights", ["asset_id"])
     op.create_index("ix_highlights_owner_id", "highlights", ["owner_id"])
+    with op.batch_alter_table("channels") as batch:
+        batch.add_column(
+            sa.Column("auto_publish_highlights", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("channels") as batch:
+        batch.drop_column("auto_publish_highlights")
     op.drop_table("highlights")

@@ -35,7 +35,14 @@ def test_only_admins_see_a_channels_delivery_target_and_partners(stack: Stack) -
             listing = client.get("/v1/channels", params={"limit": 200})
             shown = next(c for c in listing.json()["items"] if c["id"] == channel["id"])
         for answer in (single.json(), shown):
-            assert set(answer) == {"id", "name", "profile", "profile_spec", "created_at"}, answer
+            assert set(answer) == {
+                "id",
+                "name",
+                "profile",
+                "profile_spec",
+                "created_at",
+                "auto_publish_highlights",
+            }, answer
             assert answer["name"] == channel["name"]
             assert answer["profile"] == "overseas"
         for text in (single.text, listing.text):

@@ -1,6 +1,7 @@
 """A labelled show through the real pipeline: Whisper's transcript, the product timeline and the
-creator's catalogue become highlight proposals over each pitch; a PD accepts one as a 9:16 short
-and dismisses another, which the next run does not propose again."""
+creator's catalogue become highlight proposals over each pitch; a PD accepts one as a 9:16 short,
+which a channel that takes highlights receives, and dismisses another, which the next run does not
+propose again."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from tests.harness.labelled_show import ENGLISH_PRODUCTS, LabelledSegment, Label
 from tests.harness.polling import poll
 from tests.harness.stack import Stack
 from tests.harness.tus import upload, wait_for_job, wait_for_state
+from tests.publisher.studio import create_channel, wait_settled
 
 PRODUCTS = ENGLISH_PRODUCTS[:3]  # two pinned, one named only in speech
 
@@ -59,6 +61,21 @@ def _highlights_settled(client: httpx.Client, asset_id: str) -> None:
 def test_each_pitch_is_proposed_and_one_call_makes_a_short(stack: Stack, show: LabelledShow) -> None:
     creator = stack.user("highlights-creator", "creator")
     stranger = stack.user("highlights-stranger", "creator")
+    with stack.client(stack.user("highlights-admin", "admin")) as admin:
+        shorts = {"type": "pull"}
+        channel = create_channel(admin, "highlight-shorts", {"extends": "vcommerce"}, shorts, [])
+        assert channel["auto_publish_highlights"] is False
+        answer = admin.post(
+            "/v1/channels",
+            json={
+                "name": "takes-highlights",
+                "profile": "vcommerce",
+                "target": shorts,
+                "auto_publish_highlights": True,
+            },
+        )
+        assert answer.status_code == 201, answer.text
+        takes = answer.json()
     with stack.client(creator) as client:
         for product in PRODUCTS:
             url = f"https://shop.example/{product.sku}"
@@ -127,6 +144,17 @@ def test_each_pitch_is_proposed_and_one_call_makes_a_short(stack: Stack, show: L
         )
         assert clip["state"] == "ready", clip
         assert abs(clip["duration_s"] - (spoken["end_s"] - spoken["start_s"])) < 0.2
+        published = poll(
+            lambda: client.get("/v1/publications", params={"channel_id": takes["id"]}).json()["items"],
+            lambda items: len(items) > 0,
+            timeout_s=60,
+            interval_s=0.5,
+            what="the short published to the channel that takes highlights",
+        )
+        assert [p["clip_id"] for p in published] == [clip["id"]]
+        assert wait_settled(client, published[0]["id"])["state"] == "delivered"
+        other = client.get("/v1/publications", params={"channel_id": channel["id"]}).json()["items"]
+        assert other == [], "a channel without the setting gets nothing"
 
         # The timeline changes: the job runs again; the decided ones stay as they were.
         assert client.put(f"/v1/assets/{asset_id}/products", json={"products": pins[:1]}).status_code == 200
