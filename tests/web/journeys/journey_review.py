@@ -1,6 +1,7 @@
-"""A PD reviews a creator's asset in Chromium: corrects a subtitle cue, marks a 9:16 clip's in and
-out from the player, tags a product at the playhead and publishes the clip; the channel's partner
-then finds it on the partner page with a working download link and feed URL."""
+"""A PD reviews a creator's asset in Chromium: previews and dismisses the proposed highlight, corrects
+a subtitle cue, marks a 9:16 clip's in and out from the player, tags a product at the playhead and
+publishes the clip; the channel's partner then finds it on the partner page with a working download
+link and feed URL."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 import httpx
 from playwright.sync_api import Page, expect
 
+from tests.harness.polling import poll
 from tests.harness.stack import Stack
 from tests.harness.tus import upload, wait_for_state
 from tests.publisher.studio import create_channel, speech_source, user_id, wait_for_subtitles
@@ -31,11 +33,40 @@ def _seek(page: Page, seconds: float) -> None:
 
 
 def _prepared_asset(stack: Stack, creator: str, folder: Path) -> str:
+    """The creator pins the catalogue's bottle over the pitch: its highlight is proposed."""
+    bottle = {"sku": "WEB-BOTTLE", "name": "Steel Water Bottle", "aliases": ["water bottle"]}
+    pin = {"sku": "WEB-BOTTLE", "start_s": 0.5, "end_s": 8.5}
     with stack.client(creator) as client:
+        assert client.post("/v1/products", json=bottle).status_code == 201
         asset_id = upload(client, speech_source(folder))
         wait_for_state(client, asset_id, {"ready"}, timeout=120)
+        assert client.put(f"/v1/assets/{asset_id}/products", json={"products": [pin]}).status_code == 200
         wait_for_subtitles(client, asset_id)
+        # The timeline's job may have run before the subtitles; the one after them replaces its rows.
+        poll(
+            lambda: client.get(f"/v1/assets/{asset_id}").json()["jobs"],
+            lambda jobs: all(
+                j["state"] in ("succeeded", "failed") for j in jobs if j["kind"] == "highlights"
+            ),
+            timeout_s=120,
+            interval_s=0.5,
+            what="every highlight job ended",
+        )
+        assert len(client.get(f"/v1/assets/{asset_id}/highlights").json()) == 1
     return asset_id
+
+
+def _preview_and_dismiss_the_highlight(page: Page) -> None:
+    item = page.locator("#highlights li")
+    expect(item).to_have_count(1)
+    expect(item.locator("strong")).to_have_text("Steel Water Bottle")
+    expect(item.locator(".hl-reason")).to_contain_text("pin WEB-BOTTLE at 0:00")
+    item.locator(".hl-preview").click()
+    page.wait_for_function("document.getElementById('player').currentTime > 0")
+    page.evaluate("document.getElementById('player').pause()")
+    item.locator(".hl-dismiss").click()
+    expect(page.locator("#highlights li")).to_have_count(0)
+    expect(page.locator("#highlights-none")).to_be_visible()
 
 
 def test_a_pd_cuts_a_vertical_clip_from_the_player_and_the_partner_sees_it_published(
@@ -59,6 +90,7 @@ def test_a_pd_cuts_a_vertical_clip_from_the_player_and_the_partner_sees_it_publi
     assert page.evaluate("Boolean(window.Hls && document.getElementById('player').hls)"), "not hls.js"
     tracks = page.evaluate("[...document.getElementById('player').textTracks].map((t) => t.language)")
     assert "en" in tracks, tracks
+    _preview_and_dismiss_the_highlight(page)
     _correct_first_cue(page, web_stack, pd, asset_id)
     clip = _cut_vertical_clip(page, web_stack, pd)
     snapshot(page, "asset-review")
