@@ -12,6 +12,7 @@ from tests.harness.media import MediaFactory
 from tests.harness.polling import poll
 from tests.harness.stack import Stack
 from tests.harness.tus import upload
+from tests.transcode.outputs import wait_for_ladder
 
 TIMELINE = [
     {"sku": "MUG-1", "name": "Blue mug", "url": "https://shop.example/mug", "price": 12000, "currency": "KRW",
@@ -50,6 +51,9 @@ def shop_asset(stack: Stack, media: MediaFactory) -> ShopAsset:
             what=lambda a: f"asset {asset_id} never played: {a}",
         )
         assert asset["playback"]["embed"], asset
+        # The first playable rendition is replaced by the ladder; a browser opened in between would
+        # hold a playlist whose segments go (the players reload: shopcast/web/static/player.js).
+        wait_for_ladder(client, asset_id)
         put = client.put(f"/v1/assets/{asset_id}/products", json={"products": TIMELINE})
         assert put.status_code == 200, put.text
     return ShopAsset(stack, creator, asset_id, asset["playback"]["embed"])

@@ -90,7 +90,8 @@ def test_the_embed_player_plays_shows_the_card_at_the_playhead_and_counts_a_buy_
 
             played = page.evaluate(
                 "(id) => { const v = document.getElementById(id); v.muted = true;"
-                " return v.play().then(() => 'ok', (e) => String(e)); }",
+                " const late = new Promise((done) => setTimeout(() => done('no picture after 30 s'), 30000));"
+                " return Promise.race([v.play().then(() => 'ok', (e) => String(e)), late]); }",
                 VIDEO,
             )
             assert played == "ok", played

@@ -1,6 +1,8 @@
 // The shoppable embed player: plays the signed HLS with the vendored hls.js (or the browser's own
 // HLS), shows the cards of the products on screen at the playhead, lists every product with a jump
 // to its moment, and sends beacons for the stats. Every request goes to this page's own origin.
+import { startHls } from "./player.js";
+
 const config = JSON.parse(document.getElementById("embed-config").textContent);
 const messages = JSON.parse(document.getElementById("embed-messages").textContent);
 const video = document.getElementById("embed-video");
@@ -150,13 +152,7 @@ function sendProgress() {
 
 function attach() {
   if (window.Hls?.isSupported()) {
-    const hls = new window.Hls({ enableWebVTT: false, renderTextTracksNatively: false });
-    hls.on(window.Hls.Events.ERROR, (_event, data) => {
-      if (data.fatal) document.getElementById("embed-error").hidden = false;
-    });
-    hls.loadSource(config.hls);
-    hls.attachMedia(video);
-    video.hls = hls;
+    startHls(video, config.hls, () => { document.getElementById("embed-error").hidden = false; });
   } else if (video.canPlayType("application/vnd.apple.mpegurl")) {
     video.src = config.hls;
   } else {
