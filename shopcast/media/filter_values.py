@@ -5,12 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def filter_path(path: Path) -> str:
-    """A path as one filter option value: the characters FFmpeg's filter syntax gives meaning to
-    are escaped at both levels (option value, then filter graph)."""
-    value = str(path)
+def filter_value(value: str) -> str:
+    """Any text as one option value inside a filter graph: escaped for the option parser (`\\`,
+    `:`, `'`), then for the graph parser (`\\`, `'`, `[`, `]`, `,`, `;`)."""
     for special in ("\\", ":", "'"):
         value = value.replace(special, "\\" + special)
     for special in ("\\", "'", "[", "]", ",", ";"):
         value = value.replace(special, "\\" + special)
     return value
+
+
+def filter_path(path: Path) -> str:
+    """A path as one filter option value."""
+    return filter_value(str(path))

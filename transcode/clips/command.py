@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
+from shopcast.media.filter_values import filter_value
 from transcode.clips.edit import ClipEdit, Overlay, TimeRange, clip_windows
 from transcode.clips.framing import Crop, crop_box, crop_origin
 from transcode.clips.text import TextLayout, font_file
@@ -159,13 +160,3 @@ def _text_options(text: str, size: int, bold: bool, padding: int) -> dict[str, s
 
 def _drawtext(options: dict[str, str]) -> str:
     return "drawtext=" + ":".join(f"{key}={filter_value(value)}" for key, value in options.items())
-
-
-def filter_value(value: str) -> str:
-    """Any text as one option value inside a filter graph: escaped for the option parser (`\\`,
-    `:`, `'`), then for the graph parser (`\\`, `'`, `[`, `]`, `,`, `;`)."""
-    for special in ("\\", ":", "'"):
-        value = value.replace(special, "\\" + special)
-    for special in ("\\", "'", "[", "]", ",", ";"):
-        value = value.replace(special, "\\" + special)
-    return value
