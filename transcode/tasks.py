@@ -114,15 +114,13 @@ def translate_subtitles(ctx: JobContext) -> Finisher:
 def propose_highlights(ctx: JobContext) -> Finisher:
     """Highlight proposals from the transcript, the product timeline, shot changes and loudness."""
     assert ctx.asset_id is not None
-    proposals = propose_for_asset(current_runtime(), ctx.asset_id, ctx.report_progress)
+    runtime = current_runtime()
+    proposals = propose_for_asset(runtime, ctx.asset_id, ctx.report_progress)
 
     def finish(session: Session, job: Job) -> None:
-        if (
-            proposals is not None
-            and job.asset_id is not None
-            and source_of(session, job.asset_id) is not None
-        ):
-            publish_highlights(session, job.asset_id, proposals)
+        if proposals is None or job.asset_id is None or source_of(session, job.asset_id) is None:
+            return
+        publish_highlights(session, job.asset_id, proposals, runtime.settings.job_max_attempts)
 
     return finish
 

@@ -24,7 +24,7 @@ KIND_QUEUES: dict[str, str] = {
     "transcode_chunk": "transcode",
     "subtitles": "subtitles",
     "translate_subtitles": "subtitles",
-    "highlights": "subtitles",  # follows the subtitles job; one FFmpeg pass and a few seconds of text
+    "highlights": "subtitles",  # follows the subtitles job; one FFmpeg pass over the whole source
     "render_clip": "render",
     "render_publication": "render",
     "deliver_publication": "publish",

@@ -36,5 +36,5 @@ class Highlight(Base):
     state: Mapped[HighlightState] = mapped_column(
         Enum(HighlightState, native_enum=False, length=16), default=HighlightState.proposed
     )
-    clip_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    clip_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -21,6 +21,9 @@ from transcode.highlights.signals import SILENT_DB, Pin, Product, Sentence, Show
 
 _CLUSTER_GAP_S = 40.0  # mentions further apart are separate pitches
 _PIN_REACH_S = 10.0  # mentions this close to a pin belong to it
+_PIN_JOIN_S = 2.0  # a product's pins this close are one pitch
+_SHORTEST_PIN_S = 1.0  # a pin shorter than this is a proposal only when the product is named near it
+_SHORTEST_EDGES_S = 0.5
 _SNAP_S = 2.0  # a shot change this close to an edge becomes the edge
 _LEAD_S = 8.0  # a pitch from speech starts at a shot change this long before its first mention
 _TRAIL_S = 15.0  # and ends at one this long after its last
@@ -58,7 +61,8 @@ class _Pitch:
 
 def propose(signals: ShowSignals, limits: Limits) -> list[Proposal]:
     """Proposals in time order."""
-    proposals = [_proposal(signals, limits, pitch) for pitch in _pitches(signals)]
+    shots = _clean_shots(signals)
+    proposals = [_proposal(signals, limits, shots, pitch) for pitch in _pitches(signals)]
     proposals += _peaks(signals, limits, proposals)
     return sorted(proposals, key=lambda p: (p.start_s, -p.score))
 
@@ -67,13 +71,15 @@ def _pitches(signals: ShowSignals) -> list[_Pitch]:
     pitches: list[_Pitch] = []
     for product in signals.products:
         mentions = mentions_of(product, signals.sentences)
-        pins = [pin for pin in signals.pins if pin.sku == product.sku]
+        pins = _merged([pin for pin in signals.pins if pin.sku == product.sku])
         claimed: set[int] = set()
         for pin in pins:
             near = [
                 i for i, m in enumerate(mentions)
                 if m.end_s >= pin.start_s - _PIN_REACH_S and m.start_s <= pin.end_s + _PIN_REACH_S
             ]  # fmt: skip
+            if pin.end_s - pin.start_s < _SHORTEST_PIN_S and not near:
+                continue  # pinned and unpinned at once, and nobody named it: a slip
             claimed.update(near)
             pitches.append(_Pitch(product, pin.start_s, pin.end_s, pin, [mentions[i] for i in near]))
         free = [m for i, m in enumerate(mentions) if i not in claimed]
@@ -81,6 +87,17 @@ def _pitches(signals: ShowSignals) -> list[_Pitch]:
             if sum(m.count for m in cluster) >= 2:
                 pitches.append(_Pitch(product, cluster[0].start_s, cluster[-1].end_s, None, cluster))
     return pitches
+
+
+def _merged(pins: list[Pin]) -> list[Pin]:
+    """One product's pins, those a moment apart (a re-pin while live) joined."""
+    merged: list[Pin] = []
+    for pin in sorted(pins, key=lambda p: p.start_s):
+        if merged and pin.start_s - merged[-1].end_s <= _PIN_JOIN_S:
+            merged[-1] = Pin(pin.sku, merged[-1].start_s, max(merged[-1].end_s, pin.end_s))
+        else:
+            merged.append(pin)
+    return merged
 
 
 def _clusters(mentions: list[Mention]) -> list[list[Mention]]:
@@ -93,8 +110,8 @@ def _clusters(mentions: list[Mention]) -> list[list[Mention]]:
     return clusters
 
 
-def _proposal(signals: ShowSignals, limits: Limits, pitch: _Pitch) -> Proposal:
-    sentences, shots = signals.sentences, _clean_shots(signals)
+def _proposal(signals: ShowSignals, limits: Limits, shots: list[float], pitch: _Pitch) -> Proposal:
+    sentences = signals.sentences
     if pitch.pin is not None:
         start = _snap(pitch.start_s, sentences, shots, -_SNAP_S, _SNAP_S)
         end = _snap(pitch.end_s, sentences, shots, -_SNAP_S, _SNAP_S)
@@ -103,6 +120,8 @@ def _proposal(signals: ShowSignals, limits: Limits, pitch: _Pitch) -> Proposal:
         first, last = pitch.mentions[0], pitch.mentions[-1]
         start = _snap(pitch.start_s, sentences, shots, -_LEAD_S, first.end_s - pitch.start_s, latest=True)
         end = _snap(pitch.end_s, sentences, shots, last.start_s - pitch.end_s, _TRAIL_S)
+    if end - start < _SHORTEST_EDGES_S:  # snapping crossed the edges over: keep the pitch's own
+        start, end = pitch.start_s, max(pitch.end_s, pitch.start_s)
     start, end = _held(start, end, signals, limits, pitch.mentions)
     on_shot = [edge for edge in (start, end) if any(abs(edge - s) < 0.05 for s in shots)]
     heard = sum(m.count for m in pitch.mentions if m.end_s > start and m.start_s < end)
@@ -165,15 +184,13 @@ def _held(
         start = max(start, min(first, end - limits.max_s))
         ends = [s.end_s for s in signals.sentences if start + limits.min_s <= s.end_s <= start + limits.max_s]
         end = max(ends, default=start + limits.max_s)
-    for sentence in signals.sentences:
-        if end - start >= limits.min_s:
-            break
-        if sentence.end_s > end:
-            end = sentence.end_s
     if end - start < limits.min_s:
-        end = min(signals.duration_s, start + limits.min_s)
-        start = max(0.0, min(start, end - limits.min_s))
-    return start, min(end, signals.duration_s)
+        ends = [s.end_s for s in signals.sentences if start + limits.min_s <= s.end_s <= start + limits.max_s]
+        end = min(ends, default=start + limits.min_s)
+    end = min(end, signals.duration_s)
+    if end - start < limits.min_s:  # near the show's end: reach back instead
+        start = max(0.0, end - limits.min_s)
+    return min(start, end), end
 
 
 def _speech_share(sentences: list[Sentence], start: float, end: float) -> float:

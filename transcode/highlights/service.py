@@ -10,15 +10,17 @@ a PD is not asked twice. Accepting renders the highlight through the clip pipeli
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from ingest import get_visible_asset, products_of, source_of
 from shopcast.auth.service import Principal
+from shopcast.db import rows_affected
 from shopcast.errors import Conflict, NotFound
 from shopcast.events.service import emit
 from shopcast.jobs.models import Job, JobState
@@ -73,6 +75,13 @@ def short_ready(session: Session, clip_id: str) -> None:
 class HighlightSet:
     owner_id: str
     proposals: list[Proposal]
+    inputs: str  # what they were made from (`_inputs_of`): a finisher that finds it changed re-queues
+
+
+def _inputs_of(session: Session, asset_id: str) -> str:
+    """The transcript's version and the product timeline, as one comparable string."""
+    tracks = sorted((t.language, t.version) for t in tracks_of(session, asset_id) if t.kind == "transcript")
+    return json.dumps([tracks, products_of(session, asset_id)], sort_keys=True, default=str)
 
 
 def queue_highlights(session: Session, asset_id: str, max_attempts: int) -> None:
@@ -97,6 +106,7 @@ def propose_for_asset(runtime: Runtime, asset_id: str, report: ProgressReport) -
         catalogue = _catalogue_view(session, owner_id) if _catalogue_view is not None else []
         transcript = [track for track in tracks_of(session, asset_id) if track.kind == "transcript"]
         vtt_key = track_key(transcript[0], "vtt") if transcript else None
+        inputs = _inputs_of(session, asset_id)
     cues = parse_vtt(runtime.store.get_bytes(vtt_key).decode("utf-8")) if vtt_key else []
     duration = float(source.duration_s)
     with job_scratch(runtime.settings) as folder:
@@ -113,36 +123,47 @@ def propose_for_asset(runtime: Runtime, asset_id: str, report: ProgressReport) -
     signals = show_signals(duration, cues, timeline, catalogue, measures)
     settings = runtime.settings
     limits = Limits(settings.highlight_min_s, settings.highlight_max_s, settings.highlight_peaks)
-    return HighlightSet(owner_id, propose(signals, limits))
+    return HighlightSet(owner_id, propose(signals, limits), inputs)
 
 
-def publish_highlights(session: Session, asset_id: str, result: HighlightSet) -> None:
-    """Replace the asset's proposed highlights; emits highlights.ready."""
+def publish_highlights(session: Session, asset_id: str, result: HighlightSet, max_attempts: int) -> None:
+    """Make the proposals the asset's; emits highlights.ready. A proposal of the same pitch as a
+    proposed row updates that row (its id stays), one over a decided row is dropped, and proposed
+    rows no proposal took are deleted. When the transcript or the timeline changed while the job
+    ran, nothing is published and the job is queued again: its inputs are gone."""
+    if _inputs_of(session, asset_id) != result.inputs:
+        queue_highlights(session, asset_id, max_attempts)
+        return
     rows = list(session.scalars(select(Highlight).where(Highlight.asset_id == asset_id)))
+    proposed = [row for row in rows if row.state == HighlightState.proposed]
     decided = [row for row in rows if row.state != HighlightState.proposed]
-    for row in rows:
-        if row.state == HighlightState.proposed:
-            session.delete(row)
     fresh = [p for p in result.proposals if not any(_same_pitch(p, row) for row in decided)]
+    taken: set[str] = set()
     for proposal in fresh:
-        product = None
-        if proposal.product is not None:
-            product = {"sku": proposal.product.sku, "name": proposal.product.name, **proposal.product.fields}
-        session.add(
-            Highlight(
-                asset_id=asset_id,
-                owner_id=result.owner_id,
-                start_s=proposal.start_s,
-                end_s=proposal.end_s,
-                score=proposal.score,
-                title=proposal.title[:200],
-                reason=proposal.reason[:1000],
-                product=product,
-            )
+        row = next((r for r in proposed if r.id not in taken and _same_pitch(proposal, r)), None)
+        if row is None:
+            row = Highlight(asset_id=asset_id, owner_id=result.owner_id)
+            session.add(row)
+        else:
+            taken.add(row.id)
+        _fill(row, proposal)
+    gone = [row.id for row in proposed if row.id not in taken]
+    if gone:
+        # Only rows still proposed: a PD's decision committed meanwhile stands.
+        session.execute(
+            delete(Highlight).where(Highlight.id.in_(gone), Highlight.state == HighlightState.proposed)
         )
     session.flush()
     data = {"id": asset_id, "highlights": len(fresh), "products": sum(1 for p in fresh if p.product)}
     emit(session, "highlights.ready", owner_id=result.owner_id, subject_id=asset_id, data=data)
+
+
+def _fill(row: Highlight, proposal: Proposal) -> None:
+    product = None
+    if proposal.product is not None:
+        product = {"sku": proposal.product.sku, "name": proposal.product.name, **proposal.product.fields}
+    row.start_s, row.end_s, row.score = proposal.start_s, proposal.end_s, proposal.score
+    row.title, row.reason, row.product = proposal.title[:200], proposal.reason[:1000], product
 
 
 def _same_pitch(proposal: Proposal, row: Highlight) -> bool:
@@ -174,35 +195,42 @@ def _visible(session: Session, principal: Principal, highlight_id: str) -> Highl
     return highlight
 
 
-def _undecided(highlight: Highlight) -> None:
-    if highlight.state != HighlightState.proposed:
+def _decide(session: Session, highlight: Highlight, state: HighlightState) -> None:
+    """Move a proposed highlight to `state`, once: of two PDs deciding at once, one gets 409."""
+    won = session.execute(
+        update(Highlight)
+        .where(Highlight.id == highlight.id, Highlight.state == HighlightState.proposed)
+        .values(state=state)
+    )
+    if rows_affected(won) != 1:
+        session.refresh(highlight)
         raise Conflict(f"the highlight is already {highlight.state.value}", code="highlight_decided")
 
 
 def accept(
     session: Session, settings: Settings, principal: Principal, highlight_id: str, body: AcceptIn
 ) -> Clip:
-    """Render the highlight as a clip (queued like any clip); the clip carries its product."""
+    """Render the highlight as a clip (queued like any clip); the clip carries its product. The
+    title is not drawn on the picture (a clip's `title` is); the PD adds one with a clip of their own."""
     highlight = _visible(session, principal, highlight_id)
-    _undecided(highlight)
+    _decide(session, highlight, HighlightState.accepted)
     options: dict[str, Any] = {}
-    if highlight.product is not None and not _on_timeline(session, highlight):
-        product = highlight.product
-        url = str(product.get("url") or "")
-        options["products"] = [
-            ProductIn(sku=product["sku"], name=product["name"], url=url, at_s=highlight.start_s)
-        ]
+    product = highlight.product
+    if product is not None and product.get("url") and not _on_timeline(session, highlight):
+        tag = ProductIn(
+            sku=product["sku"], name=product["name"], url=str(product["url"]), at_s=highlight.start_s
+        )
+        options["products"] = [tag]
     clip_in = ClipIn(
         asset_id=highlight.asset_id,
         ranges=[RangeIn(in_s=highlight.start_s, out_s=highlight.end_s)],
         aspect=body.aspect,
         focus=body.focus,
         burn_subtitles=body.burn_subtitles,
-        title=highlight.title,
         **options,
     )
     clip = create_clip(session, settings, principal, clip_in)
-    highlight.state, highlight.clip_id = HighlightState.accepted, clip.id
+    highlight.clip_id = clip.id
     return clip
 
 
@@ -217,8 +245,7 @@ def _on_timeline(session: Session, highlight: Highlight) -> bool:
 
 def dismiss(session: Session, principal: Principal, highlight_id: str) -> Highlight:
     highlight = _visible(session, principal, highlight_id)
-    _undecided(highlight)
-    highlight.state = HighlightState.dismissed
+    _decide(session, highlight, HighlightState.dismissed)
     return highlight
 
 

@@ -33,6 +33,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_highlights_asset_id", "highlights", ["asset_id"])
     op.create_index("ix_highlights_owner_id", "highlights", ["owner_id"])
+    op.create_index("ix_highlights_clip_id", "highlights", ["clip_id"])
     with op.batch_alter_table("channels") as batch:
         batch.add_column(
             sa.Column("auto_publish_highlights", sa.Boolean(), nullable=False, server_default=sa.false())

@@ -121,3 +121,28 @@ def test_cues_become_sentences_at_stops_and_pauses() -> None:
         Cue(6, 7, ("sell",)),
     ]
     assert [(s.start_s, s.end_s) for s in sentences_of(cues)] == [(0, 3), (3.1, 5), (6, 7)]
+
+
+def test_short_names_and_skus_match_whole_words_only() -> None:
+    tea = Product("A", "Tea", ())
+    said = [Sentence(0, 2, "a great eats stall"), Sentence(2, 4, "our green tea is here")]
+    assert [m.start_s for m in mentions_of(tea, said)] == [2]
+    assert mentions_of(Product("B2", "Blender", ()), [Sentence(0, 2, "grab 2 now")]) == []
+
+
+def test_a_products_pins_a_moment_apart_are_one_pitch_and_a_slip_is_none() -> None:
+    sentences = _talk(0, 200)
+    pins = [Pin("SKU-2", 50.0, 60.0), Pin("SKU-2", 60.5, 75.0), Pin("SKU-2", 120.0, 120.4)]
+    proposals = propose(_show(sentences, pins=pins), Limits(peaks=0))
+    assert len(proposals) == 1
+    assert proposals[0].start_s <= 51
+    assert proposals[0].end_s >= 74
+
+
+def test_a_short_pin_far_from_any_sentence_end_stays_within_the_maximum() -> None:
+    sentences = [Sentence(0, 99, "one long ramble"), Sentence(100.5, 405.0, "and another")]
+    [proposal] = propose(
+        _show(sentences, duration_s=420.0, pins=[Pin("SKU-1", 100.0, 103.0)]), Limits(peaks=0)
+    )
+    assert 10 <= proposal.end_s - proposal.start_s <= 120
+    assert proposal.start_s < proposal.end_s
