@@ -3,7 +3,8 @@ every channel with `auto_publish_highlights`, as the PD who accepted it would ha
 
 Transcode tells the publisher in the transaction that makes the clip ready (`set_short_listener`);
 the publications are made by a `publish_highlight` job in transactions of their own, one per
-channel, so one channel's refusal (a partner-only channel, a clip that does not fit) stops no other.
+channel, so one channel's refusal (the accepter can no longer see the clip) stops no other; a clip
+that does not fit a channel's profile fails there later, at its render, as any publication would.
 A job run twice finds the publications of its first run (one live publication per clip and channel).
 """
 
@@ -28,12 +29,12 @@ AUTO_KIND = "publish_highlight"
 _log = logging.getLogger(__name__)
 
 
-def queue_auto_publication(session: Session, clip_id: str, accepted_by: str) -> None:
+def queue_auto_publication(session: Session, clip_id: str, accepted_by: str, max_attempts: int = 3) -> None:
     """Queue the short's publications, when any channel takes highlights."""
     if session.scalar(select(Channel.id).where(Channel.auto_publish_highlights.is_(True)).limit(1)) is None:
         return
     params = {"clip_id": clip_id, "user_id": accepted_by}
-    create_job(session, AUTO_KIND, asset_id=None, max_attempts=3, params=params)
+    create_job(session, AUTO_KIND, asset_id=None, max_attempts=max_attempts, params=params)
 
 
 def publish_to_highlight_channels(runtime: Runtime, clip_id: str, user_id: str) -> list[str]:

@@ -31,9 +31,12 @@ function show(current, fillEditor) {
 
 const settled = (a) => a.playback?.hls && a.subtitles.length && !a.jobs.some((j) => ["queued", "running"].includes(j.state));
 
+let reloadHighlights = null;
+
 async function refresh(fillEditor) {
   asset = await api(`/v1/assets/${assetId}`);
   show(asset, fillEditor);
+  if (reloadHighlights) await reloadHighlights(); // proposals follow the subtitles
   if (!settled(asset) && !["rejected", "failed"].includes(asset.state)) {
     setTimeout(() => refresh(fillEditor).catch(showError), REFRESH_MS);
   }
@@ -91,7 +94,7 @@ async function main() {
   await refresh(fillEditor);
   await showStats();
   await setUpClipEditor(assetId, video);
-  await showHighlights(assetId, video);
+  reloadHighlights = await showHighlights(assetId, video);
   document.body.dataset.ready = "true";
 }
 

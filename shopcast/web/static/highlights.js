@@ -7,26 +7,32 @@ function clock(seconds) {
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
 }
 
+let stopPreview = null;
+
 function preview(video, highlight) {
-  video.currentTime = highlight.start_s;
-  video.play().catch(() => {});
-  const stop = () => {
+  if (stopPreview) video.removeEventListener("timeupdate", stopPreview);
+  stopPreview = () => {
     if (video.currentTime >= highlight.end_s) {
       video.pause();
-      video.removeEventListener("timeupdate", stop);
+      video.removeEventListener("timeupdate", stopPreview);
+      stopPreview = null;
     }
   };
-  video.addEventListener("timeupdate", stop);
+  video.addEventListener("timeupdate", stopPreview);
+  video.currentTime = highlight.start_s;
+  video.play().catch(() => {});
 }
 
 function item(highlight, video, reload) {
   const status = element("p", { role: "status", class: "highlight-status" });
   const decide = async (action) => {
+    for (const button of buttons) button.disabled = true; // one decision per highlight
     try {
       const answer = await api(`/v1/highlights/${highlight.id}/${action}`, { method: "POST", body: action === "accept" ? { aspect: "9:16" } : {} });
       status.textContent = action === "accept" ? t("hl.accepted", { clip: answer.id }) : t("hl.dismissed");
       await reload();
     } catch (error) {
+      for (const button of buttons) button.disabled = false;
       showError(error);
     }
   };
