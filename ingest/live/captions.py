@@ -25,12 +25,12 @@ from ingest.live.recording_index import read_index
 from shopcast.db import transaction
 from shopcast.media.cues import Cue
 from shopcast.media.subtitle_formats import SubtitleFileError, parse_vtt
+from shopcast.media.subtitle_renditions import subtitle_media_line
 from shopcast.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 CAPTIONS_DIR = "captions"
-_NAMES = {"ko": "한국어", "en": "English", "ja": "日本語", "zh": "中文"}
 
 
 class Captioner(Protocol):
@@ -141,8 +141,7 @@ def captioned_master(directory: Path, languages: list[str]) -> str | None:
     bandwidth = max(100_000, int(size * 8 / seconds))
     lines = ["#EXTM3U", "#EXT-X-VERSION:3"]
     lines += [
-        f'#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="captions",NAME="{_NAMES.get(lang, lang)}",LANGUAGE="{lang}",'
-        f'DEFAULT={"YES" if i == 0 else "NO"},AUTOSELECT=YES,URI="preview/captions/{lang}.m3u8"'
+        subtitle_media_line("captions", lang, f"preview/captions/{lang}.m3u8", default=i == 0)
         for i, lang in enumerate(languages)
     ]
     lines += [f'#EXT-X-STREAM-INF:BANDWIDTH={bandwidth},SUBTITLES="captions"', "preview.m3u8"]

@@ -24,7 +24,7 @@ from shopcast.runtime import Runtime
 from transcode.subtitles.models import SubtitleTrack
 from transcode.subtitles.retention import delete_replaced_after_commit
 from transcode.subtitles.service import store_track, track_key
-from transcode.subtitles.translator import TextTranslator, TranslationRequest
+from transcode.subtitles.translator import TranslationRequest, text_translator
 
 __all__ = ["RETRANSLATE_KIND", "Retranslated", "publish_retranslation", "queue_retranslation", "retranslate"]
 
@@ -67,12 +67,8 @@ def retranslate(runtime: Runtime, asset_id: str, job_id: str, params: dict[str, 
         key = track_key(track, "vtt") if track is not None and track.version == version else None
     if key is None:
         return None
-    from transcode.subtitles.libretranslate import LibreTranslateEngine
-
     cues = parse_vtt(runtime.store.get_bytes(key).decode("utf-8"))
-    translation = TextTranslator(LibreTranslateEngine(runtime.settings)).translate(
-        TranslationRequest(language, cues, TARGET)
-    )
+    translation = text_translator(runtime.settings).translate(TranslationRequest(language, cues, TARGET))
     prefix = f"assets/{asset_id}/subtitles/{job_id}"
     store_track(runtime, prefix, TARGET, translation.cues)
     return Retranslated(prefix, language, version, len(translation.cues))

@@ -31,6 +31,7 @@ from shopcast.jobs.scratch import job_scratch
 from shopcast.media.cues import Cue
 from shopcast.media.ffmpeg_runner import BACKGROUND_NICENESS, run_ffmpeg
 from shopcast.media.subtitle_formats import render_srt, render_vtt
+from shopcast.media.subtitle_renditions import subtitle_media_line
 from shopcast.runtime import Runtime
 from shopcast.signing import sign
 from transcode.hls.service import asset_gone_checker
@@ -45,7 +46,6 @@ from transcode.subtitles.vocabulary import vocabulary_for
 
 _Result = TypeVar("_Result")
 LANGUAGE = re.compile(r"^[a-z]{2}$")
-_NAMES = {"ko": "한국어", "en": "English", "ja": "日本語", "zh": "中文"}
 _VTT_TYPE = "text/vtt; charset=utf-8"
 _SRT_TYPE = "application/x-subrip; charset=utf-8"
 # Players place WebVTT cues on the media timeline through this header (RFC 8216, 3.5).
@@ -259,11 +259,7 @@ def with_subtitle_renditions(master: str, tracks: Sequence[SubtitleTrack]) -> st
     """The master playlist with one WebVTT rendition per track in the group every variant names."""
     if not tracks:
         return master
-    media = [
-        f'#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="{_NAMES.get(t.language, t.language)}",'
-        f'LANGUAGE="{t.language}",DEFAULT=NO,AUTOSELECT=YES,URI="subtitles/{t.language}.m3u8"'
-        for t in tracks
-    ]
+    media = [subtitle_media_line("subs", t.language, f"subtitles/{t.language}.m3u8") for t in tracks]
     lines: list[str] = []
     for line in master.splitlines():
         if line.startswith("#EXT-X-STREAM-INF:"):

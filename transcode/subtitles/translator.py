@@ -116,8 +116,11 @@ def _spread(cue: Cue, text: str) -> list[CueWord]:
 
 def load_translator(settings: Settings, transcriber: Transcriber) -> Translator:
     """The text translator when `translate_url` is set, Whisper's translation otherwise."""
-    if settings.translate_url:
-        from transcode.subtitles.libretranslate import LibreTranslateEngine
+    return text_translator(settings) if settings.translate_url else WhisperTranslator(transcriber)
 
-        return TextTranslator(LibreTranslateEngine(settings))
-    return WhisperTranslator(transcriber)
+
+def text_translator(settings: Settings) -> TextTranslator:
+    """The configured text engine (a LibreTranslate-compatible API at `translate_url`)."""
+    from transcode.subtitles.libretranslate import LibreTranslateEngine
+
+    return TextTranslator(LibreTranslateEngine(settings))
