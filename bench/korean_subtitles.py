@@ -12,7 +12,6 @@ drafts).
 
 from __future__ import annotations
 
-import re
 import tempfile
 import time
 from pathlib import Path
@@ -20,7 +19,7 @@ from pathlib import Path
 import jiwer
 
 from shopcast.settings import Settings
-from tests.harness.speech import korean_wav
+from tests.harness.speech import korean_wav, scored_characters
 from transcode.subtitles.quality import judge
 from transcode.subtitles.transcriber import load_transcriber
 from transcode.subtitles.vocabulary import KOREAN_SHOPPING_WORDS
@@ -61,10 +60,6 @@ SHOWS: tuple[tuple[tuple[str, ...], str], ...] = (
 )
 
 
-def _characters(text: str) -> str:
-    return re.sub(r"[^\w]", "", text)
-
-
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="shopcast-korean-") as scratch:
         folder = Path(scratch)
@@ -81,9 +76,9 @@ def main() -> None:
             verdict = judge(english, with_names)
             drafts += verdict.quality == "draft"
             seconds += spoken.duration_s
-            references.append(_characters(text))
-            plain.append(_characters(spoken.text))
-            biased.append(_characters(with_names.text))
+            references.append(scored_characters(text))
+            plain.append(scored_characters(spoken.text))
+            biased.append(scored_characters(with_names.text))
             print(f"show {number}: {spoken.duration_s:.1f} s; English {verdict.quality} {verdict.reasons}: "
                   f"{english.text[:100]!r}", flush=True)  # fmt: skip
         print(f"Korean speech: {seconds:.1f} s in {len(SHOWS)} shows ({time.perf_counter() - started:.0f} s)")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import statistics
 import subprocess
 import tempfile
@@ -28,7 +27,15 @@ from ingest import CAPTIONS_DIR
 from shopcast.media.subtitle_formats import SubtitleFileError, parse_vtt
 from shopcast.settings import Settings
 from tests.harness.media import FFMPEG, ffmpeg
-from tests.harness.speech import KO_SHOW, KoreanSpeechMissing, SpeechFactory, duration_s, korean_wav
+from tests.harness.speech import (
+    KO_SHOW,
+    KoreanSpeechMissing,
+    SpeechFactory,
+    duration_s,
+    korean_wav,
+    scored_characters,
+    scored_words,
+)
 from transcode.subtitles.live_captioner import LiveCaptioner
 
 
@@ -99,14 +106,6 @@ def _text(folder: Path) -> str:
     return " ".join(text for _, text in cues)
 
 
-def _characters(text: str) -> str:
-    return re.sub(r"[^\w]", "", text)
-
-
-def _words(text: str) -> str:
-    return " ".join(re.sub(r"[^\w\s']", " ", text.lower()).split())
-
-
 def _report(name: str, latencies: list[float]) -> None:
     ordered = sorted(latencies)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
@@ -125,7 +124,8 @@ def main() -> None:
         voice, reference = SpeechFactory(folder / "speech").long_track(args.seconds)
         latencies, said = run_show(folder / "en", voice, "en", ())
         _report("English", latencies)
-        print(f"English live WER {jiwer.wer(_words(reference), _words(said['en'])):.3f} (target 0.20)")
+        english_wer = jiwer.wer(scored_words(reference), scored_words(said["en"]))
+        print(f"English live WER {english_wer:.3f} (target 0.20)")
         try:
             korean = korean_wav(" ".join(KO_SHOW * 3), folder / "ko.wav")
         except KoreanSpeechMissing as missing:
@@ -133,7 +133,7 @@ def main() -> None:
             return
         latencies, said = run_show(folder / "ko", korean, "ko", ("en",))
         _report("Korean with English translation", latencies)
-        error_rate = jiwer.cer(_characters(" ".join(KO_SHOW * 3)), _characters(said["ko"]))
+        error_rate = jiwer.cer(scored_characters(" ".join(KO_SHOW * 3)), scored_characters(said["ko"]))
         print(f"Korean live CER {error_rate:.3f} (target 0.15)")
         print(f"its English: {said['en'][:200]!r}")
 

@@ -5,6 +5,7 @@ Nothing is committed: each file is spoken at test time and cached per session, l
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -152,3 +153,15 @@ class SpeechFactory:
                 "-t", str(seconds), "-ac", "1", str(path),
             )  # fmt: skip
         return path
+
+
+def scored_words(text: str) -> str:
+    """Text as word error rates count it: lower case, punctuation gone (apostrophes kept: Whisper
+    writes "tonight's" as spoken)."""
+    return " ".join(re.sub(r"[^\w\s']", " ", text.lower()).split())
+
+
+def scored_characters(text: str) -> str:
+    """Text as Korean character error rates count it: characters alone, as spacing and punctuation
+    vary between writers."""
+    return re.sub(r"[^\w]", "", text)

@@ -5,14 +5,20 @@ by MBROLA's recorded Korean voice (../shared/tools/ko_speech; skipped, saying wh
 from __future__ import annotations
 
 import itertools
-import re
 from pathlib import Path
 
 import jiwer
 import pytest
 
 from shopcast.settings import Settings
-from tests.harness.speech import KO_SHOW, PITCH, KoreanSpeechMissing, SpeechFactory
+from tests.harness.speech import (
+    KO_SHOW,
+    PITCH,
+    KoreanSpeechMissing,
+    SpeechFactory,
+    scored_characters,
+    scored_words,
+)
 from transcode.subtitles.quality import judge
 from transcode.subtitles.transcriber import Task, Transcriber, Transcript, load_transcriber
 from transcode.subtitles.vocabulary import KOREAN_SHOPPING_WORDS
@@ -29,21 +35,16 @@ def english(transcriber: Transcriber, speech: SpeechFactory) -> Transcript:
     return transcriber.transcribe(speech.pitch(), language=None, task="transcribe")
 
 
-def _words(text: str) -> str:
-    """Lower case, punctuation gone (apostrophes kept: Whisper writes "tonight's" as spoken)."""
-    return " ".join(re.sub(r"[^\w\s']", " ", text.lower()).split())
-
-
 def test_english_speech_is_transcribed_within_15_percent_word_error_rate(english: Transcript) -> None:
     assert english.language == "en"
     assert english.language_probability > 0.5
-    error_rate = jiwer.wer(_words(PITCH), _words(english.text))
+    error_rate = jiwer.wer(scored_words(PITCH), scored_words(english.text))
     assert error_rate <= 0.15, f"WER {error_rate:.3f}: {english.text!r}"
 
 
 def test_words_are_timed_in_order_inside_the_audio(english: Transcript) -> None:
     words = english.words
-    assert len(words) == len(_words(english.text).split())
+    assert len(words) == len(scored_words(english.text).split())
     assert all(0 <= w.start_s <= w.end_s <= english.duration_s + 0.5 for w in words)
     assert all(a.start_s <= b.start_s for a, b in itertools.pairwise(words))
     assert words[-1].end_s > english.duration_s * 0.8, "the last word is near the end of the speech"
@@ -54,7 +55,7 @@ def test_translation_pass_writes_english_words(transcriber: Transcriber, speech:
     translation = transcriber.transcribe(speech.pitch(), language=None, task="translate")
     assert translation.task == "translate"
     assert translation.text_language == "en"
-    assert jiwer.wer(_words(PITCH), _words(translation.text)) <= 0.3, translation.text
+    assert jiwer.wer(scored_words(PITCH), scored_words(translation.text)) <= 0.3, translation.text
 
 
 def test_forced_korean_runs_end_to_end(transcriber: Transcriber, speech: SpeechFactory) -> None:
@@ -78,11 +79,6 @@ def test_silence_and_a_pure_tone_give_no_words(
     assert transcript.duration_s == pytest.approx(10, abs=0.1)
 
 
-def _characters(text: str) -> str:
-    """Korean CER is counted on characters alone: spacing and punctuation vary between writers."""
-    return re.sub(r"[^\w]", "", text)
-
-
 @pytest.fixture(scope="module")
 def korean(speech: SpeechFactory) -> Path:
     try:
@@ -95,14 +91,14 @@ def test_korean_shopping_speech_is_transcribed_better_with_the_catalogues_names(
     transcriber: Transcriber, korean: Path
 ) -> None:
     """Measured: CER 0.156 plain, 0.078 with the names ("제주강불" becomes "제주 감귤")."""
-    reference = _characters(" ".join(KO_SHOW))
+    reference = scored_characters(" ".join(KO_SHOW))
     plain = transcriber.transcribe(korean, language=None, task="transcribe")
     vocabulary = ["제주 감귤", "국산 참기름", *KOREAN_SHOPPING_WORDS]
     biased = transcriber.transcribe(korean, language=None, task="transcribe", vocabulary=vocabulary)
     assert (plain.language, biased.language) == ("ko", "ko")
     plain_cer, biased_cer = (
-        jiwer.cer(reference, _characters(plain.text)),
-        jiwer.cer(reference, _characters(biased.text)),
+        jiwer.cer(reference, scored_characters(plain.text)),
+        jiwer.cer(reference, scored_characters(biased.text)),
     )
     assert plain_cer <= 0.25, f"CER {plain_cer:.3f}: {plain.text!r}"
     assert biased_cer <= 0.10, f"CER {biased_cer:.3f} with the catalogue: {biased.text!r}"
