@@ -29,7 +29,7 @@ from typing import Any
 from shopcast.media.cues import Cue
 from shopcast.media.ffmpeg_runner import run_ffmpeg
 from shopcast.settings import Settings
-from tests.harness.labelled_show import ENGLISH_PRODUCTS, KOREAN_PRODUCTS, LabelledShow, build_show
+from tests.harness.labelled_show import ENGLISH_PRODUCTS, KOREAN_PRODUCTS, LabelledShow, build_show, iou
 from tests.harness.speech import KoreanSpeechMissing
 from transcode.highlights.measure import measure_show, show_signals
 from transcode.highlights.proposals import Limits, Proposal, propose
@@ -61,11 +61,6 @@ def _timeline(show: LabelledShow, which: str) -> list[dict[str, Any]]:
     ]
 
 
-def _iou(a: tuple[float, float], b: tuple[float, float]) -> float:
-    overlap = min(a[1], b[1]) - max(a[0], b[0])
-    return max(0.0, overlap) / (max(a[1], b[1]) - min(a[0], b[0]))
-
-
 def _judge(show: LabelledShow, proposals: list[Proposal]) -> tuple[float, float, float]:
     """Recall, precision and the median edge error of the matched proposals."""
     matched: list[Proposal] = []
@@ -73,8 +68,8 @@ def _judge(show: LabelledShow, proposals: list[Proposal]) -> tuple[float, float,
     for segment in show.segments:
         span = (segment.start_s, segment.end_s)
         right = [p for p in proposals if p.product is not None and p.product.sku == segment.product.sku]
-        best = max(right, key=lambda p: _iou(span, (p.start_s, p.end_s)), default=None)
-        if best is not None and _iou(span, (best.start_s, best.end_s)) >= 0.5:
+        best = max(right, key=lambda p: iou(span, (p.start_s, p.end_s)), default=None)
+        if best is not None and iou(span, (best.start_s, best.end_s)) >= 0.5:
             matched.append(best)
             errors += [abs(best.start_s - segment.start_s), abs(best.end_s - segment.end_s)]
     recall = len(matched) / len(show.segments)

@@ -118,6 +118,12 @@ KOREAN_PRODUCTS = (
 Speak = Callable[[str], bytes]
 
 
+def iou(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """How well two time spans agree: their overlap over their union (a proposal against a label)."""
+    overlap = min(a[1], b[1]) - max(a[0], b[0])
+    return max(0.0, overlap) / (max(a[1], b[1]) - min(a[0], b[0]))
+
+
 def _silence(seconds: float) -> bytes:
     return bytes(2 * round(seconds * RATE))
 

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests.harness.events import event_count
-from tests.harness.labelled_show import ENGLISH_PRODUCTS, LabelledSegment, LabelledShow, build_show
+from tests.harness.labelled_show import ENGLISH_PRODUCTS, LabelledSegment, LabelledShow, build_show, iou
 from tests.harness.polling import poll
 from tests.harness.stack import Stack
 from tests.harness.tus import upload, wait_for_job, wait_for_state
@@ -27,15 +27,10 @@ def show(tmp_path_factory: pytest.TempPathFactory) -> LabelledShow:
     return build_show(tmp_path_factory.mktemp("labelled-show"), PRODUCTS)
 
 
-def _iou(a: tuple[float, float], b: tuple[float, float]) -> float:
-    overlap = min(a[1], b[1]) - max(a[0], b[0])
-    return max(0.0, overlap) / (max(a[1], b[1]) - min(a[0], b[0]))
-
-
 def _match(segment: LabelledSegment, highlights: list[dict[str, Any]]) -> dict[str, Any] | None:
     span = (segment.start_s, segment.end_s)
-    best = max(highlights, key=lambda h: _iou(span, (h["start_s"], h["end_s"])), default=None)
-    return best if best is not None and _iou(span, (best["start_s"], best["end_s"])) >= 0.5 else None
+    best = max(highlights, key=lambda h: iou(span, (h["start_s"], h["end_s"])), default=None)
+    return best if best is not None and iou(span, (best["start_s"], best["end_s"])) >= 0.5 else None
 
 
 def _highlights_settled(client: httpx.Client, asset_id: str) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from shopcast.media.ffmpeg_runner import run_ffmpeg
 from shopcast.settings import Settings
-from tests.harness.labelled_show import KOREAN_PRODUCTS, LabelledShow, build_show
+from tests.harness.labelled_show import KOREAN_PRODUCTS, LabelledShow, build_show, iou
 from tests.harness.speech import KoreanSpeechMissing
 from transcode.highlights.measure import measure_show, show_signals
 from transcode.highlights.proposals import Limits, propose
@@ -44,8 +44,9 @@ def test_each_korean_pitch_is_found_from_speech_alone(korean_show: LabelledShow,
     for segment in korean_show.segments:
         mine = [p for p in proposals if p.product is not None and p.product.sku == segment.product.sku]
         assert len(mine) == 1, (segment, proposals)
-        overlap = min(mine[0].end_s, segment.end_s) - max(mine[0].start_s, segment.start_s)
-        union = max(mine[0].end_s, segment.end_s) - min(mine[0].start_s, segment.start_s)
-        assert overlap / union >= 0.7, (segment, mine[0])
+        assert iou((mine[0].start_s, mine[0].end_s), (segment.start_s, segment.end_s)) >= 0.7, (
+            segment,
+            mine[0],
+        )
         assert "said" in mine[0].reason
     assert all(p.product is not None for p in proposals), "a flat show has no peaks"
